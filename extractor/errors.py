@@ -1,0 +1,92 @@
+"""One error tree for the whole package; the CLI turns any of these into a one-line message.
+
+    ExtractorError
+    ├── ConfigError            bad option, missing model or endpoint, unreadable config file
+    ├── FeedError              missing file, not a feed, no entries, unreachable URL
+    ├── OutputError            an output file that cannot be resumed or written
+    ├── GoldenError            golden labels that do not load or validate
+    ├── RunStoreError          a stored evaluation run that is missing or unreadable
+    ├── BackendError           the endpoint failed in a way asking again did not fix
+    │   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
+    │   ├── BackendTimeout     the request timed out or the connection dropped
+    │   ├── ServerError        HTTP 5xx that is not a structured-output rejection
+    │   └── ModeRejected       the server refused a structured-output mode (try the next one)
+    └── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Usage
+
+
+class ExtractorError(Exception):
+    """Base of every error the package raises on purpose."""
+
+
+class ConfigError(ExtractorError):
+    """A setting is missing or wrong."""
+
+
+class FeedError(ExtractorError):
+    """The feed could not be read or holds no entries."""
+
+
+class OutputError(ExtractorError):
+    """The output file cannot be written or resumed."""
+
+
+class GoldenError(ExtractorError):
+    """The golden labels do not load or validate."""
+
+
+class RunStoreError(ExtractorError):
+    """A stored evaluation run is missing or unreadable."""
+
+
+class BackendError(ExtractorError):
+    """The backend failed; `transient` errors are worth retrying."""
+
+    transient = False
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class RateLimited(BackendError):
+    """HTTP 429; `retry_after` is the server's Retry-After in seconds, if any."""
+
+    transient = True
+
+    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class BackendTimeout(BackendError):
+    """Timeout or dropped connection."""
+
+    transient = True
+
+
+class ServerError(BackendError):
+    """HTTP 5xx (or 408/409) that is not a structured-output rejection."""
+
+    transient = True
+
+
+class ModeRejected(BackendError):
+    """The server does not accept the structured-output mode that was asked for."""
+
+
+class ExtractionFailed(ExtractorError):
+    """The model's output stayed invalid after every re-ask."""
+
+    def __init__(self, message: str, *, last_output: str | None, attempts: int, usage: Usage) -> None:
+        super().__init__(message)
+        self.last_output = last_output
+        self.attempts = attempts
+        self.usage = usage

@@ -1,0 +1,210 @@
+"""Pydantic data for the whole pipeline: articles, incidents (the LLM's schema), records and golden labels.
+
+No I/O here. `Extraction` is what the LLM must return; its JSON schema is exported to `schemas/` and is
+valid for OpenAI strict structured outputs: every field required, optional values nullable, no free-form
+dicts. Rules the schema cannot say (ISO dates, min <= max) are validators, so a violation is re-asked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+AttackType = Literal[
+    "armed_assault",
+    "bombing",
+    "suicide_attack",
+    "air_or_drone_strike",
+    "shelling",
+    "kidnapping",
+    "assassination",
+    "arson_or_facility_attack",
+    "armed_clash",
+    "other",
+    "unknown",
+]
+TargetType = Literal[
+    "military",
+    "police",
+    "government",
+    "civilians",
+    "aviation",
+    "infrastructure",
+    "religious",
+    "education",
+    "journalists",
+    "ngo",
+    "business",
+    "other",
+]
+Weapon = Literal["firearms", "explosives", "drone", "rockets_artillery", "incendiary", "melee", "vehicle", "other"]
+Attribution = Literal["claimed", "reported_as_fact", "suspected", "unknown"]
+
+
+def _iso_date(value: str | None) -> str | None:
+    """Accept only YYYY-MM-DD calendar dates."""
+    if value is not None:
+        if len(value) != 10:
+            raise ValueError("date must be YYYY-MM-DD")
+        dt.date.fromisoformat(value)
+    return value
+
+
+IsoDate = Annotated[str | None, AfterValidator(_iso_date)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Count(_Strict):
+    """A conservative number range: "at least 81" is min 81, max null; "six" is min 6, max 6."""
+
+    min: int = Field(ge=0, description="Lowest number the article supports.")
+    max: int | None = Field(ge=0, description="Highest number the article supports; null when open-ended.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Count:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max}) is below min ({self.min})")
+        return self
+
+
+class Perpetrator(_Strict):
+    name: str = Field(description="The actor's name as the article gives it.")
+    attribution: Attribution = Field(
+        description="claimed: the actor claimed it; reported_as_fact: the article states it; "
+        "suspected: suspected or accused; unknown: named without saying how sure."
+    )
+
+
+class Target(_Strict):
+    type: TargetType
+    description: str = Field(description="Who or what was targeted, in the article's words.")
+
+
+class Claim(_Strict):
+    """A figure or responsibility claimed by one party that differs from the main report."""
+
+    by: str = Field(description="Who makes the claim.")
+    killed: Count | None
+    wounded: Count | None
+    text: str = Field(description="The claim, quoted or closely paraphrased from the article.")
+
+
+class Incident(_Strict):
+    """One specific act of armed violence at an identifiable place and time."""
+
+    summary: str = Field(description="One sentence saying what happened.")
+    date: IsoDate = Field(description="YYYY-MM-DD resolved against the publication date, or null.")
+    date_text: str | None = Field(description="The article's own words for the date, e.g. 'on Sunday'.")
+    country: str | None
+    region: str | None = Field(description="First-level division: state, province or region.")
+    location: str | None = Field(description="Most specific named place: town, village, district or site.")
+    attack_type: AttackType
+    suicide: bool
+    perpetrators: list[Perpetrator]
+    targets: list[Target]
+    weapons: list[Weapon]
+    killed: Count | None = Field(description="Victims killed, perpetrators excluded; null when not reported.")
+    wounded: Count | None
+    perpetrators_killed: Count | None
+    kidnapped: Count | None
+    claims: list[Claim]
+    evidence: list[str] = Field(
+        min_length=1, max_length=3, description="One to three verbatim quotes from the article."
+    )
+    primary: bool = Field(description="True when the incident is a main subject of the article.")
+
+
+class Extraction(_Strict):
+    """The whole answer for one article (an empty list when it reports no incident)."""
+
+    incidents: list[Incident]
+
+
+class GroundedIncident(Incident):
+    """An extracted incident with the result of checking its quotes against the article."""
+
+    grounded: bool
+    ungrounded_quotes: list[str] = Field(default_factory=list)
+
+
+class Article(BaseModel):
+    """One feed entry, cleaned to plain text."""
+
+    id: str
+    title: str
+    link: str | None = None
+    published: dt.datetime | None = None
+    text: str
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+        )
+
+
+class Provenance(BaseModel):
+    """Where a record's incidents came from, enough to reproduce them."""
+
+    backend: str
+    model: str
+    endpoint: str | None = None
+    prompt_name: str | None = None
+    prompt_hash: str | None = None
+    schema_hash: str
+    mode: str | None = None
+    attempts: int = 0
+    usage: Usage = Field(default_factory=Usage)
+    cache_hit: bool = False
+    latency_s: float = 0.0
+
+
+class ArticleRecord(BaseModel):
+    """One line of the output JSONL: an article and what was extracted from it, or why it failed."""
+
+    article_id: str
+    title: str
+    link: str | None = None
+    published: dt.datetime | None = None
+    status: Literal["ok", "failed"]
+    incidents: list[GroundedIncident] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    error: str | None = None
+    raw_output: str | None = None
+    provenance: Provenance
+
+
+class DateRange(BaseModel):
+    earliest: str
+    latest: str
+
+
+class GoldIncident(Incident):
+    """A hand label: an incident plus what the scorer should also accept."""
+
+    event_id: str = Field(description="Same id for the same real-world incident across articles.")
+    date_range: DateRange | None = None
+    alt_locations: list[str] = Field(default_factory=list)
+    alt_regions: list[str] = Field(default_factory=list)
+    perpetrator_aliases: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class GoldArticle(BaseModel):
+    """One line of golden/labels.jsonl: every gold incident of one article (possibly none)."""
+
+    article_id: str
+    title: str
+    incidents: list[GoldIncident]
+    notes: str | None = None
