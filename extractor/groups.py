@@ -1,0 +1,82 @@
+"""Well-known armed groups and their aliases (data/armed_groups.json): normalised lookup and mention finding.
+
+Names are compared after normalisation: case, accents, apostrophe variants (dropped), hyphens and other
+punctuation (spaces), a leading "the" or "suspected". Short all-caps aliases ("IS", "PDF", "ADF") only
+match upper-case text in `find_groups`, so "is" in prose is not the Islamic State.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from importlib import resources
+
+_APOSTROPHES = "'’‘`´ʼʹ′"
+_PREFIX = re.compile(r"^(?:(?:the|suspected|alleged)\s+)+")
+_SUFFIX = re.compile(r"\s+(?:militants?|jihadists?|fighters?|rebels?|insurgents?|group|members?|gunmen)$")
+
+
+@functools.cache
+def _norm_char(ch: str) -> str:
+    """One character, normalised: accents stripped, lower case, '' for apostrophes, ' ' for punctuation."""
+    if ch in _APOSTROPHES:
+        return ""
+    base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c)).lower()
+    return base if base.isalnum() else " "
+
+
+def normalize(name: str) -> str:
+    """Comparable form of a name: 'The Kurdistan Workers’ Party' -> 'kurdistan workers party'."""
+    text = " ".join("".join(_norm_char(ch) for ch in name).split())
+    return _PREFIX.sub("", text)
+
+
+@functools.cache
+def _groups() -> tuple[dict[str, str], set[str], re.Pattern[str]]:
+    """Normalised alias -> canonical name, the case-sensitive aliases, and one regex over all aliases."""
+    data = json.loads(resources.files("extractor").joinpath("data/armed_groups.json").read_text("utf-8"))
+    table: dict[str, str] = {}
+    acronyms: set[str] = set()
+    for group in data:
+        for alias in [group["name"], *group["aliases"]]:
+            key = normalize(alias)
+            table.setdefault(key, group["name"])
+            if alias.isupper() and len(key.replace(" ", "")) <= 5:
+                acronyms.add(key)
+    alternation = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return table, acronyms, re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
+
+
+def canonical_group(name: str) -> str | None:
+    """The canonical name of a known group, or None: 'suspected Jama’at Nusrat al-Islam wal Muslimeen' -> 'JNIM'."""
+    table = _groups()[0]
+    key = normalize(name)
+    for candidate in (key, _SUFFIX.sub("", key), re.sub(r"\s*\(.*\)\s*$", "", name)):
+        candidate = normalize(candidate)
+        if candidate in table:
+            return table[candidate]
+    inner = re.search(r"\(([^)]+)\)", name)
+    return canonical_group(inner.group(1)) if inner else None
+
+
+def find_groups(text: str) -> list[tuple[str, int, int]]:
+    """(canonical name, start, end) of every known group mentioned in `text`, spans in the original text."""
+    table, acronyms, pattern = _groups()
+    chars: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        for c in _norm_char(ch):
+            if c == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(c)
+            index.append(i)
+    flat = "".join(chars)
+    found = []
+    for match in pattern.finditer(flat):
+        start, end = index[match.start()], index[match.end() - 1] + 1
+        if match.group() in acronyms and not text[start:end].isupper():
+            continue
+        found.append((table[match.group()], start, end))
+    return found
