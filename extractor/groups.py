@@ -61,18 +61,26 @@ def canonical_group(name: str) -> str | None:
     return canonical_group(inner.group(1)) if inner else None
 
 
-def find_groups(text: str) -> list[tuple[str, int, int]]:
-    """(canonical name, start, end) of every known group mentioned in `text`, spans in the original text."""
-    table, acronyms, pattern = _groups()
+@functools.lru_cache(maxsize=16)
+def flatten(text: str) -> tuple[str, tuple[int, ...]]:
+    """`text` normalised character by character (as `normalize`, single spaces, a possessive "’s" split off),
+    and for each character of the result the index of the original character it came from."""
     chars: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):
-        for c in _norm_char(ch):
+        possessive = ch in _APOSTROPHES and text[i + 1 : i + 2] == "s" and not text[i + 2 : i + 3].isalnum()
+        for c in " " if possessive else _norm_char(ch):
             if c == " " and (not chars or chars[-1] == " "):
                 continue
             chars.append(c)
             index.append(i)
-    flat = "".join(chars)
+    return "".join(chars), tuple(index)
+
+
+def find_groups(text: str) -> list[tuple[str, int, int]]:
+    """(canonical name, start, end) of every known group mentioned in `text`, spans in the original text."""
+    table, acronyms, pattern = _groups()
+    flat, index = flatten(text)
     found = []
     for match in pattern.finditer(flat):
         start, end = index[match.start()], index[match.end() - 1] + 1
