@@ -25,9 +25,9 @@ from .models import Count, GoldIncident, Incident
 # Place and date identify an event best; attack type is often coded differently by people (Gantt et al. 2023);
 # perpetrators and casualties are often unreported or disputed, so they weigh least.
 WEIGHTS = {"date": 0.20, "place": 0.30, "attack_type": 0.20, "perpetrators": 0.15, "casualties": 0.15}
-# A pair is the same incident when at least half the weighted evidence agrees. Against a fully labelled gold
-# incident a prediction with nothing
-# known scores 0.30, the right attack type alone 0.44, the right date and place with the rest unknown 0.65.
+# A pair is the same incident when at least half the weighted evidence agrees. Against a fully labelled
+# gold incident a prediction with nothing known scores 0.30, the right attack type alone 0.44, the right
+# date and place with the rest unknown 0.65.
 THRESHOLD = 0.5
 # rapidfuzz token_sort_ratio (0-100) above which two unknown group names are the same actor:
 # accepts spelling variants ("Fulani herdsmen"/"Fulani herders" fails at 83, "al-Shabaab"/"Al Shabab" passes at 95).

@@ -54,6 +54,8 @@ class BackendError(ExtractorError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.attempts = 0
+        self.usage: Usage | None = None
 
 
 class RateLimited(BackendError):

@@ -180,6 +180,7 @@ class ArticleRecord(BaseModel):
     published: dt.datetime | None = None
     status: Literal["ok", "failed"]
     incidents: list[GroundedIncident] = Field(default_factory=list)
+    ungrounded_dropped: int = 0
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     raw_output: str | None = None

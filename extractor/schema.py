@@ -27,6 +27,19 @@ def schema_json() -> str:
     return json.dumps(extraction_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+def schema_for_prompt() -> str:
+    """The schema as compact JSON without titles, to describe it inside a prompt at small token cost."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return json.dumps(strip(extraction_schema()), ensure_ascii=False, separators=(",", ":"))
+
+
 def schema_hash() -> str:
     """Short content hash of the schema, recorded in provenance and cache keys."""
     return hashlib.sha256(schema_json().encode()).hexdigest()[:16]
