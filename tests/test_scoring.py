@@ -369,3 +369,22 @@ def test_compare_incident_and_spurious_rows_and_significance():
         ("a", "spurious", "0", "1; Kidnapping on a highway.")
     ]
     assert cmp.fixes == []
+
+
+# ---------------------------------------------------------------- report
+
+
+def test_report_renders_scores_and_comparison():
+    from rich.console import Console
+
+    from extractor.report import print_comparison, print_scores
+
+    preds_a = predictions()
+    preds_b = predictions() | {"a": record("a", as_pred(GOLD["a"].incidents[0], country="Niger"))}
+    a, b = score(preds_a, GOLD), score(preds_b, GOLD)
+    console = Console(record=True, width=200)
+    print_scores(a, console)
+    print_comparison(compare(a, b, preds_a, preds_b, GOLD), console)
+    out = console.export_text()
+    for text in ("[66.7, 100.0]", "failed 1  missing 1", "killed_overlap", "Worst articles", "failed", "Regressions", "Niger", "noise"):
+        assert text in out
