@@ -50,7 +50,7 @@ U = TypeVar("U")
 
 @functools.cache
 def norm_place(name: str) -> str:
-    """Comparable place name: casefolded, accents stripped, punctuation removed ('Saint-Étienne' -> 'saint etienne')."""
+    """Casefolded, accents stripped, punctuation removed: 'Saint-Étienne' -> 'saint etienne'."""
     text = "".join(c for c in unicodedata.normalize("NFKD", name.casefold()) if not unicodedata.combining(c))
     return " ".join("".join(c if c.isalnum() else " " for c in text).split())
 

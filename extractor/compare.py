@@ -197,8 +197,10 @@ def compare(
                 field_errors_a=row_a.field_errors, field_errors_b=row_b.field_errors,
             ))  # fmt: skip
         aid = row_a.article_id
-        views = [article_view(p.get(aid), gold[aid], scores_a.primary_only, scores_a.threshold) for p in (preds_a, preds_b)]
-        for right_in_a, change in _changes(aid, gold[aid], *views):
+        view_a, view_b = (
+            article_view(p.get(aid), gold[aid], scores_a.primary_only, scores_a.threshold) for p in (preds_a, preds_b)
+        )
+        for right_in_a, change in _changes(aid, gold[aid], view_a, view_b):
             (regressions if right_in_a else fixes).append(change)
     articles.sort(key=lambda c: (c.f1_b or 0) - (c.f1_a or 0))
     return Comparison(

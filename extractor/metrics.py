@@ -241,7 +241,9 @@ def field_counts(pred: Incident | None, gold: GoldIncident | None) -> dict[str, 
     counts = {
         "date": _fill(p.date, g.date, lambda: p.date == g.date),
         "date_in_range": _fill(p.date, g if gold_has_date(g) else None, lambda: date_in_range(p.date, g)),
-        "attack_type": _fill(known_attack(p.attack_type), known_attack(g.attack_type), lambda: p.attack_type == g.attack_type),
+        "attack_type": _fill(
+            known_attack(p.attack_type), known_attack(g.attack_type), lambda: p.attack_type == g.attack_type
+        ),
         "suicide": _fill(p.suicide or None, g.suicide or None, lambda: True),
         "perpetrators": _items(len(p.perpetrators), len(g.perpetrators), len(perps)),
         "attribution": _items(len(p.perpetrators), len(g.perpetrators), same_attr),

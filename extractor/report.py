@@ -54,7 +54,8 @@ def fields_table(scores: RunScores) -> Table:
     for name in ("field", "TP", "FP", "FN", "precision", "recall", "F1", "F1 95% CI"):
         table.add_column(name, justify="left" if name == "field" else "right")
     for name, f in scores.fields.items():
-        table.add_row(name, str(f.tp), str(f.fp), str(f.fn), _pct(f.precision), _pct(f.recall), _pct(f.f1), _ci(f.f1_ci))
+        numbers = [str(f.tp), str(f.fp), str(f.fn), _pct(f.precision), _pct(f.recall), _pct(f.f1), _ci(f.f1_ci)]
+        table.add_row(name, *numbers)
     return table
 
 
@@ -75,7 +76,8 @@ def worst_articles_table(scores: RunScores, limit: int = 10) -> Table:
     for a in rows[:limit]:
         status = Text(a.status, style="" if a.status == "ok" else "red")
         c = a.incidents
-        table.add_row(a.article_id, status, str(a.n_gold), str(a.n_pred), str(c.tp), str(c.fp), str(c.fn), str(a.field_errors))
+        numbers = [a.n_gold, a.n_pred, c.tp, c.fp, c.fn, a.field_errors]
+        table.add_row(a.article_id, status, *map(str, numbers))
     return table
 
 
@@ -106,7 +108,8 @@ def deltas_table(comparison: Comparison) -> Table:
     for i, d in enumerate([*comparison.headline, *comparison.fields]):
         label = d.metric if i < len(comparison.headline) else f"{d.metric} F1"
         change = DASH if d.delta is None else f"{100 * d.delta:+.1f}"
-        table.add_row(label, _pct(d.a), _pct(d.b), change, _ci(d.ci), _marker(d), end_section=i == len(comparison.headline) - 1)
+        last_headline = i == len(comparison.headline) - 1
+        table.add_row(label, _pct(d.a), _pct(d.b), change, _ci(d.ci), _marker(d), end_section=last_headline)
     return table
 
 
@@ -128,7 +131,8 @@ def article_changes_table(comparison: Comparison, limit: int = 20) -> Table:
         table.add_column(name, justify="left" if name == "article" or name.startswith("status") else "right")
     for a in rows[:limit]:
         table.add_row(
-            a.article_id, a.status_a, a.status_b, _pct(a.f1_a), _pct(a.f1_b), str(a.field_errors_a), str(a.field_errors_b)
+            a.article_id, a.status_a, a.status_b, _pct(a.f1_a), _pct(a.f1_b), str(a.field_errors_a),
+            str(a.field_errors_b),
         )
     return table
 
