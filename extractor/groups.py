@@ -45,8 +45,26 @@ def _groups() -> tuple[dict[str, str], set[str], re.Pattern[str]]:
             table.setdefault(key, group["name"])
             if alias.isupper() and len(key.replace(" ", "")) <= 5:
                 acronyms.add(key)
-    alternation = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
-    return table, acronyms, re.compile(rf"(?<![a-z0-9])(?:{alternation})(?![a-z0-9])")
+    return table, acronyms, word_pattern(table)
+
+
+def word_pattern(phrases) -> re.Pattern[str]:
+    """One regex matching any of `phrases` as whole words, built as a trie so that it stays fast when long."""
+    trie: dict = {}
+    for phrase in phrases:
+        node = trie
+        for ch in phrase:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return re.compile(rf"(?<![a-z0-9])(?:{build(trie)})(?![a-z0-9])")
 
 
 def canonical_group(name: str) -> str | None:

@@ -90,10 +90,10 @@ def extract_incidents(article: Article) -> list[Incident]:
     published = article.published.date() if article.published else None
     spans = rules.sentences(text)
     groups = find_groups(text)
-    codes = {code for code, _, _ in rules.find_countries(text) + rules.find_countries(article.title)}
-    regions = [(name, code, s, e) for code in sorted(codes) for name, s, e in rules.find_regions(text, code)]
-    countries = rules.find_countries(text)
-    title_country = next((code for code, _, _ in rules.find_countries(article.title)), None)
+    countries, in_title = rules.find_countries(text), rules.find_countries(article.title)
+    codes = sorted({code for code, _, _ in countries + in_title})
+    regions = [(name, code, s, e) for code in codes for name, s, e in rules.find_regions(text, code)]
+    title_country = in_title[0][0] if in_title else None
 
     drafts: list[_Draft] = []
     current: Any = None

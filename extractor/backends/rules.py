@@ -14,7 +14,7 @@ import re
 
 import pycountry
 
-from ..groups import flatten
+from ..groups import flatten, word_pattern
 from ..models import Count
 
 # --- sentences ---------------------------------------------------------------------------------------
@@ -307,11 +307,6 @@ def country_name(code: str) -> str:
     return _COUNTRY_NAMES.get(code) or getattr(country, "common_name", None) or country.name
 
 
-def _alternation(names: dict[str, str]) -> re.Pattern[str]:
-    body = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
-
-
 @functools.cache
 def _country_table() -> tuple[dict[str, str], re.Pattern[str]]:
     """Normalised country name or alias -> alpha_2, from pycountry plus the short alias list."""
@@ -323,7 +318,7 @@ def _country_table() -> tuple[dict[str, str], re.Pattern[str]]:
                 table.setdefault(flatten(name)[0], country.alpha_2)
     for alias, code in _COUNTRY_ALIASES.items():
         table[flatten(alias)[0]] = code
-    return table, _alternation(table)
+    return table, word_pattern(table)
 
 
 @functools.cache
@@ -336,7 +331,7 @@ def _region_table(code: str) -> tuple[dict[str, str], re.Pattern[str] | None]:
             for variant in (key, re.sub(r"^(?:al|an|ar|as|ad|at|ash|az) ", "", key)):
                 if len(variant) >= 3:
                     table.setdefault(variant, sub.name)
-    return table, _alternation(table) if table else None
+    return table, word_pattern(table) if table else None
 
 
 def _mentions(text: str, table: dict[str, str], pattern: re.Pattern[str]) -> list[tuple[str, int, int]]:
