@@ -44,6 +44,7 @@ class LLMSettings:
     max_attempts: int = 6
     max_reasks: int = 2
     max_input_chars: int = 24000
+    retry_initial_wait: float = 1.0
     retry_max_wait: float = 60.0
     rpm: int | None = None
     tpm: int | None = None

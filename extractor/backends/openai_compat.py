@@ -33,6 +33,7 @@ from ..schema import SCHEMA_NAME, extraction_schema, schema_hash
 from ..validate import InvalidOutput, parse_extraction, reask_message
 from .base import BackendResult
 
+MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten minutes
 # A server that does not support a response_format says so with 400/422, or (llama-cpp-python) 500.
 _MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|Input should be 'text'", re.I)
 
@@ -41,6 +42,7 @@ class OpenAICompatBackend:
     """Extraction through an OpenAI-compatible chat completions endpoint."""
 
     name = "openai"
+    _sleep = staticmethod(asyncio.sleep)  # the wait between retries (tests record it instead of sleeping)
 
     def __init__(
         self,
@@ -142,6 +144,7 @@ class OpenAICompatBackend:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_attempts),
             wait=self._wait,
+            sleep=lambda seconds: self._sleep(seconds),
             retry=retry_if_exception(lambda e: isinstance(e, BackendError) and e.transient),
             reraise=True,
         )
@@ -154,8 +157,10 @@ class OpenAICompatBackend:
         """Retry-After when the server sent one, else exponential backoff with jitter."""
         exc = retry_state.outcome.exception()
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return min(exc.retry_after, self.settings.retry_max_wait)
-        return wait_exponential_jitter(initial=1, max=self.settings.retry_max_wait)(retry_state)
+            return min(exc.retry_after, MAX_RETRY_AFTER_S)
+        s = self.settings
+        backoff = wait_exponential_jitter(multiplier=s.retry_initial_wait, max=s.retry_max_wait, jitter=s.retry_initial_wait)
+        return backoff(retry_state)
 
     async def _request(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
         estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens

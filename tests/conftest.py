@@ -1,0 +1,94 @@
+"""Shared fixtures: an isolated environment, the golden feed, and builders for mocked LLM replies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from extractor.feeds import load_feed
+from extractor.models import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN_FEED = ROOT / "golden" / "feed.xml"
+BASE_URL = "http://llm.test/v1"
+COMPLETIONS = f"{BASE_URL}/chat/completions"
+SECRET = "sk-test-SECRET-do-not-leak-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No real credentials, endpoints or config leak in; the cache lives in tmp; cwd is tmp."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EXTRACT_MODEL", "EXTRACT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("EXTRACT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def golden_articles() -> list[Article]:
+    return load_feed(str(GOLDEN_FEED)).articles
+
+
+def incident(evidence: str, **overrides: object) -> dict:
+    """A schema-valid incident dict quoting `evidence`."""
+    value = {
+        "summary": "An attack.",
+        "date": "2024-09-15",
+        "date_text": "on Sunday",
+        "country": "Niger",
+        "region": "Tillaberi",
+        "location": None,
+        "attack_type": "armed_assault",
+        "suicide": False,
+        "perpetrators": [],
+        "targets": [{"type": "military", "description": "soldiers"}],
+        "weapons": ["firearms"],
+        "killed": {"min": 5, "max": 5},
+        "wounded": {"min": 25, "max": 25},
+        "perpetrators_killed": None,
+        "kidnapped": None,
+        "claims": [],
+        "evidence": [evidence],
+        "primary": True,
+    }
+    value.update(overrides)
+    return value
+
+
+def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 20) -> httpx.Response:
+    """A chat completion whose message content is `content`."""
+    return httpx.Response(
+        200,
+        json={
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1700000000,
+            "model": "test-model",
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        },
+    )
+
+
+def extraction_reply(article_text: str, **overrides: object) -> httpx.Response:
+    """A valid reply whose single incident quotes the article's first paragraph."""
+    first_paragraph = article_text.split("\n\n")[0]
+    return completion(json.dumps({"incidents": [incident(first_paragraph, **overrides)]}))
+
+
+def request_json(call) -> dict:
+    return json.loads(call.request.content)
+
+
+def article_of(request: httpx.Request) -> str:
+    """The article text a chat request carries (between <article> markers)."""
+    user = json.loads(request.content)["messages"][1]["content"]
+    return user.split("<article>\n", 1)[1].rsplit("\n</article>", 1)[0]
