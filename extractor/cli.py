@@ -27,7 +27,7 @@ from .schema import SCHEMA_FILE, schema_json, write_schema
 app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
 cache_app = typer.Typer(help="Inspect or clear the on-disk result cache.", no_args_is_help=True)
 app.add_typer(cache_app, name="cache")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_FAILED_ARTICLES = 1
 EXIT_ERROR = 2
@@ -86,11 +86,11 @@ def run(
             },
             config,
         )
-        if notice:
-            err.print(f"[yellow]{notice}[/]", highlight=False)
         if resume and (output == "-" or fmt != "jsonl"):
             raise ConfigError("--resume needs a JSONL output file (-o FILE)")
         parsed = load_feed(feed)
+        if notice:
+            err.print(f"[yellow]{notice}[/]", highlight=False)
         for warning in parsed.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         cache = ResultCache(cache_dir, read=not (no_cache or refresh), write=not no_cache)

@@ -93,4 +93,4 @@ class RequestLimiter:
                 if freed >= needed:
                     delay = max(delay, started + WINDOW_S - now)
                     break
-        return delay
+        return max(0.0, delay)

@@ -15,7 +15,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
                          "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
                          "\u2212": "-", "\u00a0": " "})
-MIN_QUOTE_CHARS = 8  # shorter "quotes" (a name, a number) prove nothing
+MIN_QUOTE_CHARS = 12  # shorter "quotes" (a name, a number) prove nothing
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*")
 
 
@@ -61,14 +61,14 @@ def reask_message(error: InvalidOutput) -> str:
 
 
 def normalize_for_grounding(text: str) -> str:
-    """Case, whitespace, quote and dash differences removed, so a copied quote matches its source."""
-    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    """Case, whitespace, dash differences and quotation marks removed, so a copied quote matches its source."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).replace('"', "")
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 def quote_in_text(quote: str, normalized_text: str) -> bool:
     """True when every fragment of the quote (split at ellipses) occurs, in order, in the normalized text."""
-    fragments = [normalize_for_grounding(f).strip(" .,;:\"'") for f in _ELLIPSIS.split(quote)]
+    fragments = [normalize_for_grounding(f).strip(" .,;:'") for f in _ELLIPSIS.split(quote)]
     fragments = [f for f in fragments if f]
     if sum(len(f) for f in fragments) < MIN_QUOTE_CHARS:
         return False

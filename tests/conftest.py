@@ -33,8 +33,8 @@ def golden_articles() -> list[Article]:
     return load_feed(str(GOLDEN_FEED)).articles
 
 
-def incident(evidence: str, **overrides: object) -> dict:
-    """A schema-valid incident dict quoting `evidence`."""
+def incident(quote: str, **overrides: object) -> dict:
+    """A schema-valid incident dict quoting `quote`."""
     value = {
         "summary": "An attack.",
         "date": "2024-09-15",
@@ -52,7 +52,7 @@ def incident(evidence: str, **overrides: object) -> dict:
         "perpetrators_killed": None,
         "kidnapped": None,
         "claims": [],
-        "evidence": [evidence],
+        "evidence": [quote],
         "primary": True,
     }
     value.update(overrides)

@@ -14,6 +14,8 @@ import pytest
 from bench.fake_server import FakeConfig, FakeServer, article_key
 from extractor.models import Extraction
 
+from .conftest import ROOT
+
 ARTICLE = (
     "Gunmen killed six people in an attack on a village in Zamfara State on Sunday.\n\n"
     "Police said the attackers arrived on motorcycles. Residents fled."
@@ -187,6 +189,7 @@ def test_bad_config_is_refused():
 def test_command_line_prints_the_url_and_stops_on_sigterm():
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.fake_server", "--port", "0", "--p-500", "1"],
+        cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
