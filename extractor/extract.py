@@ -20,6 +20,7 @@ async def extract_one(
     ConfigError (bad credentials, unknown model) is raised: it would fail every article alike.
     """
     started = time.perf_counter()
+    cache = cache if backend.cacheable else None
     cached = cache.get(cache_key(backend.cache_identity(), article)) if cache else None
     try:
         result = cached or await backend.extract(article)

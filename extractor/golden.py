@@ -10,7 +10,9 @@ from pydantic import ValidationError
 from .errors import GoldenError
 from .models import GoldArticle
 
-DEFAULT_PATH = "golden/labels.jsonl"
+GOLDEN_DIR = Path(__file__).resolve().parent.parent / "golden"
+DEFAULT_PATH = GOLDEN_DIR / "labels.jsonl"
+GOLDEN_FEED = GOLDEN_DIR / "feed.xml"
 
 
 def load_golden(path: str | Path = DEFAULT_PATH) -> dict[str, GoldArticle]:

@@ -24,6 +24,11 @@ class PromptTemplate:
     text: str
 
     @property
+    def uses_examples(self) -> bool:
+        """True when the template has an {{examples}} placeholder (few-shot from the golden set)."""
+        return "{{examples}}" in self.text
+
+    @property
     def hash(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
 
@@ -56,9 +61,10 @@ def fit_budget(text: str, max_chars: int) -> tuple[str, str | None]:
     return kept, f"article truncated to {len(kept)} of {len(text)} characters (input budget {max_chars})"
 
 
-def render(template: PromptTemplate, article: Article, text: str) -> list[dict[str, str]]:
+def render(template: PromptTemplate, article: Article, text: str, examples: str = "") -> list[dict[str, str]]:
     """Chat messages for one article; `text` is the article text after the input budget."""
     values = {
+        "examples": examples,
         "schema": schema_for_prompt(),
         "title": article.title,
         "published": article.published.strftime("%A %Y-%m-%d %H:%M %z") if article.published else "unknown",

@@ -72,7 +72,7 @@ def worst_articles_table(scores: RunScores, limit: int = 10) -> Table:
     )
     table = Table(title=f"Worst articles ({min(limit, len(rows))} of {len(rows)} with errors)")
     for name in ("article", "status", "gold", "pred", "TP", "FP", "FN", "field errors"):
-        table.add_column(name, justify="left" if name in ("article", "status") else "right")
+        table.add_column(name, justify="left" if name in ("article", "status") else "right", overflow="fold")
     for a in rows[:limit]:
         status = Text(a.status, style="" if a.status == "ok" else "red")
         c = a.incidents
@@ -128,7 +128,8 @@ def article_changes_table(comparison: Comparison, limit: int = 20) -> Table:
     rows = comparison.articles
     table = Table(title=f"Changed articles ({min(limit, len(rows))} of {len(rows)})")
     for name in ("article", "status A", "status B", "F1 A", "F1 B", "field errors A", "field errors B"):
-        table.add_column(name, justify="left" if name == "article" or name.startswith("status") else "right")
+        left = name == "article" or name.startswith("status")
+        table.add_column(name, justify="left" if left else "right", overflow="fold")
     for a in rows[:limit]:
         table.add_row(
             a.article_id, a.status_a, a.status_b, _pct(a.f1_a), _pct(a.f1_b), str(a.field_errors_a),

@@ -56,7 +56,7 @@ def test_backend_identity_and_result():
         text="Gunmen killed seven villagers and wounded a dozen in Nigeria's Zamfara State on Sunday, police said.",
     )
     result = asyncio.run(backend.extract(article))
-    assert (result.mode, result.attempts, result.usage.total_tokens) == ("rules", 1, 0)
+    assert (result.mode, result.attempts, result.usage.total_tokens) == ("rules", 0, 0)
     (incident,) = result.incidents
     assert incident.date == "2024-09-01"
     assert (incident.country, incident.region) == ("Nigeria", "Zamfara")

@@ -9,10 +9,16 @@ from .base import Backend, BackendResult
 if TYPE_CHECKING:
     from ..cache import ResultCache
     from ..config import LLMSettings
+    from ..fewshot import ExamplePool
     from ..prompts import PromptTemplate
 
 
-def create_backend(settings: LLMSettings, prompt: PromptTemplate, cache: ResultCache | None = None) -> Backend:
+def create_backend(
+    settings: LLMSettings,
+    prompt: PromptTemplate,
+    cache: ResultCache | None = None,
+    examples: ExamplePool | None = None,
+) -> Backend:
     """The baseline for `--model baseline`, else the OpenAI-compatible client."""
     if settings.is_baseline:
         from .baseline import BaselineBackend
@@ -20,7 +26,7 @@ def create_backend(settings: LLMSettings, prompt: PromptTemplate, cache: ResultC
         return BaselineBackend()
     from .openai_compat import OpenAICompatBackend
 
-    return OpenAICompatBackend(settings, prompt, cache)
+    return OpenAICompatBackend(settings, prompt, cache, examples)
 
 
 __all__ = ["Backend", "BackendResult", "create_backend"]

@@ -24,6 +24,7 @@ class Backend(Protocol):
 
     name: str
     model: str
+    cacheable: bool  # False for backends cheaper to rerun than to cache (the baseline)
     endpoint: str | None
     prompt_name: str | None
     prompt_hash: str | None

@@ -69,6 +69,7 @@ class BaselineBackend:
     """Rule-based extraction; see the module docstring and docs/baseline.md."""
 
     name = "baseline"
+    cacheable = False
     model = f"baseline-rules-v{VERSION}"
     endpoint: str | None = None
     prompt_name: str | None = None
@@ -78,7 +79,7 @@ class BaselineBackend:
         return {"backend": self.name, "version": VERSION}
 
     async def extract(self, article: Article) -> BackendResult:
-        return BackendResult(incidents=extract_incidents(article), attempts=1, mode="rules")
+        return BackendResult(incidents=extract_incidents(article), attempts=0, mode="rules")
 
     async def aclose(self) -> None:
         return None

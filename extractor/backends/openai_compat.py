@@ -26,6 +26,7 @@ from ..errors import (
     RateLimited,
     ServerError,
 )
+from ..fewshot import ExamplePool, render_examples
 from ..limits import RequestLimiter
 from ..models import Article, Usage
 from ..prompts import PromptTemplate, fit_budget, render
@@ -42,6 +43,7 @@ class OpenAICompatBackend:
     """Extraction through an OpenAI-compatible chat completions endpoint."""
 
     name = "openai"
+    cacheable = True
     _sleep = staticmethod(asyncio.sleep)  # the wait between retries (tests record it instead of sleeping)
 
     def __init__(
@@ -49,10 +51,14 @@ class OpenAICompatBackend:
         settings: LLMSettings,
         prompt: PromptTemplate,
         cache: ResultCache | None = None,
+        examples: ExamplePool | None = None,
         client: openai.AsyncOpenAI | None = None,
     ) -> None:
         if not settings.model:
             raise ConfigError("a model name is required")
+        if prompt.uses_examples and examples is None:
+            raise ConfigError(f"prompt {prompt.name} uses few-shot examples but no golden example pool was given")
+        self.examples = examples
         self.settings = settings
         self.model = settings.model
         self.endpoint = settings.endpoint_identity()
@@ -89,6 +95,7 @@ class OpenAICompatBackend:
             "prompt": self.prompt_hash,
             "schema": schema_hash(),
             "mode": self.mode,
+            "examples": self.examples.hash if self.examples else None,
             "params": {"temperature": s.temperature, "max_tokens": s.max_tokens, "max_input_chars": s.max_input_chars},
         }
 
@@ -97,7 +104,8 @@ class OpenAICompatBackend:
 
     async def extract(self, article: Article) -> BackendResult:
         text, warning = fit_budget(article.text, self.settings.max_input_chars)
-        messages = render(self.prompt, article, text)
+        examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
+        messages = render(self.prompt, article, text, examples)
         result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
         history: list[dict[str, str]] = []
         raw = None
