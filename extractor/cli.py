@@ -27,7 +27,6 @@ from .evaluate import evaluate, score_predictions
 from .feeds import load_feed
 from .fewshot import ExamplePool
 from .golden import DEFAULT_PATH, GOLDEN_FEED, load_golden
-from .models import ArticleRecord
 from .output import open_writer, prepare_resume
 from .report import print_comparison, print_scores
 from .runner import RunSummary, run_articles
@@ -182,7 +181,7 @@ def run(
         _in_loop(progress, work())
     except KeyboardInterrupt:
         _print_summary(summary, output)
-        raise _fail(f"interrupted; finished articles are in {output} (continue with --resume)", EXIT_INTERRUPTED)
+        raise _fail(f"interrupted; finished articles are in {output} (continue with --resume)", EXIT_INTERRUPTED) from None
     except ExtractorError as exc:
         _print_summary(summary, output)
         raise _fail(str(exc)) from None
@@ -306,10 +305,9 @@ def compare(
 ) -> None:
     """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
     gold = _guarded(lambda: load_golden(golden))
-    scored: list[tuple[Any, dict[str, ArticleRecord]]] = []
-    for ref in (run_a, run_b):
-        scored.append(_guarded(lambda: score_predictions(predictions_path(ref, runs_dir), gold)))
-    (scores_a, preds_a), (scores_b, preds_b) = scored
+    (scores_a, preds_a), (scores_b, preds_b) = (
+        _guarded(lambda ref=ref: score_predictions(predictions_path(ref, runs_dir), gold)) for ref in (run_a, run_b)
+    )
     view = "primary" if primary_only else "all"
     comparison = compare_runs(getattr(scores_a, view), getattr(scores_b, view), preds_a, preds_b, gold)
     if as_json:

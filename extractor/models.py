@@ -55,6 +55,15 @@ def _iso_date(value: str | None) -> str | None:
 IsoDate = Annotated[str | None, AfterValidator(_iso_date)]
 
 
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("an evidence quote must not be empty")
+    return value
+
+
+Quote = Annotated[str, AfterValidator(_non_empty)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -113,7 +122,7 @@ class Incident(_Strict):
     perpetrators_killed: Count | None
     kidnapped: Count | None
     claims: list[Claim]
-    evidence: list[str] = Field(
+    evidence: list[Quote] = Field(
         min_length=1, max_length=3, description="One to three verbatim quotes from the article."
     )
     primary: bool = Field(description="True when the incident is a main subject of the article.")

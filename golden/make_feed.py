@@ -80,7 +80,7 @@ def to_rss(items: list[dict]) -> str:
         'xmlns:atom="http://www.w3.org/2005/Atom" xmlns:sy="http://purl.org/rss/1.0/modules/syndication/">',
         "<channel>",
         f"\t<title>{escape(CHANNEL['title'])}</title>",
-        f'\t<atom:link href="https://thedefensepost.com/category/terrorism/feed/" rel="self" type="application/rss+xml" />',
+        '\t<atom:link href="https://thedefensepost.com/category/terrorism/feed/" rel="self" type="application/rss+xml" />',
         f"\t<link>{CHANNEL['link']}</link>",
         f"\t<description>{CHANNEL['description']}</description>",
         f"\t<lastBuildDate>{CHANNEL['lastBuildDate']}</lastBuildDate>",

@@ -133,19 +133,20 @@ class OpenAICompatBackend:
         if self._mode_confirmed:
             return await self._complete_in_mode(self.mode, messages, result)
         async with self._negotiation:
-            if self._mode_confirmed:
-                return await self._complete_in_mode(self.mode, messages, result)
-            for mode in MODES[MODES.index(self.mode) :]:
-                try:
-                    raw = await self._complete_in_mode(mode, messages, result)
-                except ModeRejected:
-                    result.warnings.append(f"endpoint rejected structured-output mode {mode}")
-                    continue
-                self._mode, self._mode_confirmed = mode, True
-                if self._cache:
-                    self._cache.remember_mode(self._mode_key, mode)
-                return raw
-            raise BackendError("endpoint rejected every structured-output mode")
+            if not self._mode_confirmed:
+                for mode in MODES[MODES.index(self.mode) :]:
+                    try:
+                        raw = await self._complete_in_mode(mode, messages, result)
+                    except ModeRejected:
+                        result.warnings.append(f"endpoint rejected structured-output mode {mode}")
+                        continue
+                    self._mode, self._mode_confirmed = mode, True
+                    if self._cache:
+                        self._cache.remember_mode(self._mode_key, mode)
+                    return raw
+                raise BackendError("endpoint rejected every structured-output mode")
+        # Negotiated while this request waited for the lock: send it outside the lock, alongside the others.
+        return await self._complete_in_mode(self.mode, messages, result)
 
     async def _complete_in_mode(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
         result.mode = mode
