@@ -40,8 +40,10 @@ def schema_for_prompt() -> str:
     return json.dumps(strip(extraction_schema()), ensure_ascii=False, separators=(",", ":"))
 
 
+@lru_cache(maxsize=1)
 def schema_hash() -> str:
-    """Short content hash of the schema, recorded in provenance and cache keys."""
+    """Short content hash of the schema, recorded in provenance and cache keys (computed once: it is called
+    several times per article, and serialising the schema costs about a millisecond)."""
     return hashlib.sha256(schema_json().encode()).hexdigest()[:16]
 
 
