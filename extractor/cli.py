@@ -160,7 +160,7 @@ def run(
         examples = ExamplePool.from_golden(str(GOLDEN_FEED), GOLDEN_LABELS) if template.uses_examples else None
         cache = ResultCache(cache_dir, read=not (no_cache or refresh), write=not no_cache)
         backend = create_backend(settings, template, cache, examples)
-        done = prepare_resume(output) if resume else set()
+        done = prepare_resume(output, backend.model, backend.prompt_hash) if resume else set()
         return parsed.articles, settings, cache, backend, done, open_writer(output, fmt, append=resume)
 
     articles, settings, cache, backend, done, writer = _guarded(prepare)

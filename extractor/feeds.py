@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import logging
+import urllib.error
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,8 @@ from .errors import FeedError
 from .models import Article
 
 log = logging.getLogger(__name__)
+FETCH_TIMEOUT_S = 30
+USER_AGENT = "incident-extractor/0.1 (+feed reader)"
 
 
 @dataclass
@@ -30,16 +34,9 @@ class Feed:
 
 def load_feed(source: str) -> Feed:
     """Read a feed from a file path or an http(s) URL; raise FeedError when nothing usable is there."""
-    is_url = source.startswith(("http://", "https://"))
-    if not is_url:
-        path = Path(source)
-        if not path.is_file():
-            raise FeedError(f"feed file not found: {source}")
-        data: Any = path.read_bytes()
-        if not data.strip():
-            raise FeedError(f"feed file is empty: {source}")
-    else:
-        data = source
+    data = _fetch(source) if source.startswith(("http://", "https://")) else _read(source)
+    if not data.strip():
+        raise FeedError(f"feed is empty: {source}")
     parsed = feedparser.parse(data)
     reason = _bozo_reason(parsed)
     if not parsed.entries:
@@ -58,6 +55,28 @@ def load_feed(source: str) -> Feed:
     for warning in warnings:
         log.warning("%s: %s", source, warning)
     return Feed(source=source, title=parsed.feed.get("title", ""), articles=articles, warnings=warnings)
+
+
+def _read(source: str) -> bytes:
+    path = Path(source)
+    if not path.is_file():
+        raise FeedError(f"feed file not found: {source}")
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"cannot read {source}: {exc.strerror}") from None
+
+
+def _fetch(url: str) -> bytes:
+    """The feed's bytes, with a timeout and a clear error for HTTP and network failures."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
+            return response.read()
+    except urllib.error.HTTPError as exc:
+        raise FeedError(f"{url}: HTTP {exc.code} {exc.reason}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise FeedError(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
 
 
 def _bozo_reason(parsed: Any) -> str | None:

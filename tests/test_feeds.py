@@ -89,7 +89,7 @@ def test_strip_tracking_keeps_other_parameters() -> None:
     ("name", "content", "message"),
     [
         ("missing.xml", None, "feed file not found"),
-        ("empty.xml", b"", "feed file is empty"),
+        ("empty.xml", b"", "feed is empty"),
         ("page.html", b"<!doctype html><html><body><p>Hello</p></body></html>", "not an RSS or Atom feed"),
         ("blob.bin", bytes(range(256)) * 4, "not an RSS or Atom feed"),
         ("nothing.xml", b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
@@ -109,3 +109,25 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, name: str, content: bytes | 
     assert len(result.stderr.strip().splitlines()) <= 2, "one line (plus the baseline notice), no traceback"
     assert "Traceback" not in result.output
     assert not Path("incidents.jsonl").exists()
+
+
+@pytest.fixture
+def feed_server():
+    """The golden feed served over HTTP on loopback."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(GOLDEN_FEED.parent))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_feed_from_a_url(feed_server: str) -> None:
+    assert len(load_feed(f"{feed_server}/feed.xml").articles) == 10
+    with pytest.raises(FeedError, match="HTTP 404"):
+        load_feed(f"{feed_server}/missing.xml")

@@ -352,3 +352,31 @@ def test_long_article_is_cut_at_a_paragraph_with_a_warning(feed: str, httpx2_moc
     assert "Gunmen killed five soldiers in Tillaberi on Sunday, the army said." in sent
     warning = records("cut.jsonl")["a1"].warnings
     assert warning and "truncated" in warning[0]
+
+
+def test_resume_reruns_only_failed_articles_and_refuses_another_model(feed: str, httpx2_mock, sleeps) -> None:
+    broken = {"on": True}
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if broken["on"] and "Agadez" in article_of(request):
+            return httpx.Response(500, json={"error": {"message": "boom"}})
+        return echo(request)
+
+    route = httpx2_mock.post(COMPLETIONS).mock(side_effect=flaky)
+    assert run_cli(feed, "--no-cache").exit_code == 1
+    calls_before = route.call_count
+    broken["on"] = False
+
+    resumed = run_cli(feed, "--no-cache", "--resume")
+
+    assert resumed.exit_code == 0, resumed.output
+    assert [article_of(c.request) for c in route.calls[calls_before:]] == [
+        "Militants attacked a military outpost in Agadez on Tuesday, killing two soldiers."
+    ]
+    lines = Path("out.jsonl").read_text().splitlines()
+    assert sorted(ArticleRecord.model_validate_json(line).article_id for line in lines) == ["a1", "a2", "a3"]
+    assert "2 already done" in resumed.stderr
+
+    other = runner.invoke(app, ["run", feed, "--model", "other", "--base-url", BASE_URL, "-o", "out.jsonl", "--resume"])
+    assert other.exit_code == 2
+    assert "another configuration" in other.stderr
