@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
@@ -61,10 +62,17 @@ def fit_budget(text: str, max_chars: int) -> tuple[str, str | None]:
     return kept, f"article truncated to {len(kept)} of {len(text)} characters (input budget {max_chars})"
 
 
+def calendar(published: dt.date, days: int = 7) -> str:
+    """The week before publication, one weekday per line, for resolving "on Sunday" without arithmetic."""
+    lines = [f"- {published - dt.timedelta(days=n):%A} = {published - dt.timedelta(days=n):%Y-%m-%d}" for n in range(days)]
+    return "Calendar (publication day first):\n" + "\n".join(lines)
+
+
 def render(template: PromptTemplate, article: Article, text: str, examples: str = "") -> list[dict[str, str]]:
     """Chat messages for one article; `text` is the article text after the input budget."""
     values = {
         "examples": examples,
+        "calendar": calendar(article.published.date()) if article.published else "",
         "schema": schema_for_prompt(),
         "title": article.title,
         "published": article.published.strftime("%A %Y-%m-%d %H:%M %z") if article.published else "unknown",
