@@ -98,8 +98,15 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debu
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _settings(config: str | None, **options: Any) -> LLMSettings:
-    settings, notice = resolve_settings(options, config)
+SETTING_OPTIONS = (
+    "model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
+    "max_input_chars", "timeout",
+)  # fmt: skip
+
+
+def _settings(config: str | None, options: dict[str, Any]) -> LLMSettings:
+    """Settings from a command's options (its `locals()`), the environment and the config file."""
+    settings, notice = resolve_settings({name: options[name] for name in SETTING_OPTIONS}, config)
     if notice:
         err.print(f"[yellow]{notice}[/]", highlight=False)
     return settings
@@ -144,16 +151,13 @@ def run(
     quiet: Quiet = False,
 ) -> None:
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
+    options = locals()
 
     def prepare():
         if resume and (output == "-" or fmt != "jsonl"):
             raise ConfigError("--resume needs a JSONL output file (-o FILE)")
         parsed = load_feed(feed)
-        settings = _settings(
-            config, model=model, base_url=base_url, structured_output=structured_output, concurrency=concurrency,
-            rpm=rpm, tpm=tpm, temperature=temperature, max_tokens=max_tokens, max_input_chars=max_input_chars,
-            timeout=timeout,
-        )  # fmt: skip
+        settings = _settings(config, options)
         for warning in parsed.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         template = prompt_store.load_prompt(prompt)
@@ -237,13 +241,10 @@ def eval_command(
     quiet: Quiet = False,
 ) -> None:
     """Extract the golden feed into a stored run (through the cache) and score it against the labels."""
+    options = locals()
 
     def prepare():
-        settings = _settings(
-            config, model=model, base_url=base_url, structured_output=structured_output, concurrency=concurrency,
-            rpm=rpm, tpm=tpm, temperature=temperature, max_tokens=max_tokens, max_input_chars=max_input_chars,
-            timeout=timeout,
-        )  # fmt: skip
+        settings = _settings(config, options)
         template = prompt_store.load_prompt(prompt)
         return settings, template, ResultCache(cache_dir, read=not (no_cache or refresh), write=not no_cache)
 
