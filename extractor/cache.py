@@ -74,7 +74,6 @@ class ResultCache:
             "incidents": [i.model_dump(mode="json") for i in result.incidents],
             "mode": result.mode,
             "warnings": result.warnings,
-            "usage": result.usage.model_dump(),
         }
         self._cache.set(_RESULT_PREFIX + key, json.dumps(data))
 

@@ -87,8 +87,9 @@ class ModeRejected(BackendError):
 class ExtractionFailed(ExtractorError):
     """The model's output stayed invalid after every re-ask."""
 
-    def __init__(self, message: str, *, last_output: str | None, attempts: int, usage: Usage) -> None:
+    def __init__(self, message: str, *, last_output: str | None, attempts: int, usage: Usage, reasks: int) -> None:
         super().__init__(message)
         self.last_output = last_output
         self.attempts = attempts
         self.usage = usage
+        self.reasks = reasks

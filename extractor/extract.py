@@ -26,7 +26,7 @@ async def extract_one(
         result = cached or await backend.extract(article)
     except ExtractionFailed as exc:
         return _record(article, backend, started, error=str(exc), raw=exc.last_output,
-                       attempts=exc.attempts, usage=exc.usage)
+                       attempts=exc.attempts, usage=exc.usage, reasks=exc.reasks)
     except BackendError as exc:
         return _record(article, backend, started, error=f"{type(exc).__name__}: {exc}",
                        attempts=exc.attempts, usage=exc.usage)
@@ -50,6 +50,7 @@ def _record(
     error: str | None = None,
     raw: str | None = None,
     attempts: int = 0,
+    reasks: int = 0,
     usage: Usage | None = None,
 ) -> ArticleRecord:
     provenance = Provenance(
@@ -61,6 +62,7 @@ def _record(
         schema_hash=schema_hash(),
         mode=result.mode if result else getattr(backend, "mode", None),
         attempts=result.attempts if result else attempts,
+        reasks=result.reasks if result else reasks,
         usage=result.usage if result else (usage or Usage()),
         cache_hit=cache_hit,
         latency_s=round(time.perf_counter() - started, 4),

@@ -175,6 +175,7 @@ class Provenance(BaseModel):
     schema_hash: str
     mode: str | None = None
     attempts: int = 0
+    reasks: int = 0
     usage: Usage = Field(default_factory=Usage)
     cache_hit: bool = False
     latency_s: float = 0.0

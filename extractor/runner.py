@@ -32,6 +32,7 @@ class RunSummary:
     ungrounded_dropped: int = 0
     cache_hits: int = 0
     attempts: int = 0
+    reasks: int = 0
     usage: Usage = field(default_factory=Usage)
     elapsed_s: float = 0.0
 
@@ -44,6 +45,7 @@ class RunSummary:
         self.ungrounded_dropped += record.ungrounded_dropped
         self.cache_hits += record.provenance.cache_hit
         self.attempts += record.provenance.attempts
+        self.reasks += record.provenance.reasks
         self.usage += record.provenance.usage
 
 

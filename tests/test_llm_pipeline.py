@@ -218,7 +218,9 @@ def test_invalid_json_is_reasked_with_the_error(feed: str, httpx2_mock) -> None:
     record = records()["a1"]
     assert record.status == "ok"
     assert record.provenance.attempts == 2
+    assert record.provenance.reasks == 1
     assert record.provenance.usage.total_tokens == 55 + 120
+    assert "4 requests (1 re-asks)" in result.stderr
 
 
 def test_schema_violation_reask_names_the_field(feed: str, httpx2_mock) -> None:
@@ -248,6 +250,7 @@ def test_reasks_run_out_keeping_the_last_raw_output(feed: str, httpx2_mock) -> N
     assert failed.status == "failed"
     assert failed.raw_output == "I cannot answer in JSON, sorry."
     assert failed.provenance.attempts == 3
+    assert failed.provenance.reasks == 2
     assert failed.provenance.usage.total_tokens == 3 * 120
     assert route.call_count == 3 + 2
 

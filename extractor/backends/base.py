@@ -14,6 +14,7 @@ class BackendResult:
 
     incidents: list[Incident]
     attempts: int = 1
+    reasks: int = 0
     usage: Usage = field(default_factory=Usage)
     mode: str | None = None
     warnings: list[str] = field(default_factory=list)

@@ -121,11 +121,13 @@ class OpenAICompatBackend:
             except InvalidOutput as exc:
                 history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(exc)}]
                 error = exc
+                result.reasks += 1
         raise ExtractionFailed(
             f"output still invalid after {self.settings.max_reasks} re-ask(s): {error}",
             last_output=raw,
             attempts=result.attempts,
             usage=result.usage,
+            reasks=self.settings.max_reasks,
         )
 
     async def _complete(self, messages: list[dict[str, str]], result: BackendResult) -> str:
