@@ -8,6 +8,7 @@ from .backends.base import Backend, BackendResult
 from .cache import ResultCache, cache_key
 from .errors import BackendError, ExtractionFailed
 from .models import Article, ArticleRecord, Provenance, Usage
+from .normalize import resolve_relative_dates
 from .schema import schema_hash
 from .validate import ground
 
@@ -32,10 +33,11 @@ async def extract_one(
                        attempts=exc.attempts, usage=exc.usage)
     if cached is None and cache is not None:
         cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
-    incidents = ground(result.incidents, article.text)
+    resolved, notes = resolve_relative_dates(result.incidents, article.published)
+    incidents = ground(resolved, article.text)
     kept = [i for i in incidents if i.grounded] if drop_ungrounded else incidents
     return _record(article, backend, started, result=result, cache_hit=cached is not None,
-                   incidents=kept, dropped=len(incidents) - len(kept))
+                   incidents=kept, dropped=len(incidents) - len(kept), notes=notes)
 
 
 def _record(
@@ -47,6 +49,7 @@ def _record(
     cache_hit: bool = False,
     incidents: list | None = None,
     dropped: int = 0,
+    notes: list[str] | None = None,
     error: str | None = None,
     raw: str | None = None,
     attempts: int = 0,
@@ -75,7 +78,7 @@ def _record(
         status="failed" if error else "ok",
         incidents=incidents or [],
         ungrounded_dropped=dropped,
-        warnings=result.warnings if result else [],
+        warnings=(result.warnings if result else []) + (notes or []),
         error=error,
         raw_output=raw,
         provenance=provenance,
