@@ -1,7 +1,8 @@
 """Few-shot examples drawn from the golden set, leave-one-out: an article never sees its own labels.
 
 An article is also never shown an example that reports one of its events (the Bamako attack is labelled in
-three articles), since that would hand it the answer. Examples are the shortest eligible golden articles.
+three articles), since that would hand it the answer. Examples are the shortest eligible golden articles that
+report at least one incident (an empty answer teaches little), then the rest.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class ExamplePool:
             incidents = [Incident.model_validate(i.model_dump(exclude=GOLD_ONLY_FIELDS)) for i in label.incidents]
             answer = json.dumps({"incidents": [i.model_dump(mode="json") for i in incidents]}, ensure_ascii=False)
             examples.append(Example(article, answer, frozenset(i.event_id for i in label.incidents)))
-        self._examples = sorted(examples, key=lambda e: len(e.article.text) + len(e.answer))
+        self._examples = sorted(examples, key=lambda e: (not e.event_ids, len(e.article.text) + len(e.answer)))
         self._events = {e.article.id: e.event_ids for e in self._examples}
 
     @classmethod
