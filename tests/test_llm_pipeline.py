@@ -160,7 +160,7 @@ def test_auto_reaches_prompt_only_mode(feed: str, httpx2_mock) -> None:
 
 
 def test_429_honours_retry_after_then_succeeds(feed: str, httpx2_mock, sleeps: list[float]) -> None:
-    replies = iter([httpx.Response(429, headers={"Retry-After": "7"}, json={"error": {"message": "slow down"}})])
+    replies = iter([httpx.Response(429, headers={"Retry-After": "2"}, json={"error": {"message": "slow down"}})])
 
     def limited(request: httpx.Request) -> httpx.Response:
         return next(replies, None) or echo(request)
@@ -171,7 +171,7 @@ def test_429_honours_retry_after_then_succeeds(feed: str, httpx2_mock, sleeps: l
 
     assert result.exit_code == 0, result.output
     assert route.call_count == 4
-    assert sleeps == [7.0]
+    assert sleeps == [2.0]
     assert sorted(r.provenance.attempts for r in records().values()) == [1, 1, 2]
 
 
