@@ -208,7 +208,7 @@ def _print_summary(summary: RunSummary, output: str) -> None:
     parts = [
         articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",
         f"{summary.attempts} requests ({summary.reasks} re-asks)", f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.completion_tokens} out)",
-        f"{summary.elapsed_s:.1f}s ({per_article:.2f}s/article)",
+        f"{summary.elapsed_s:.1f}s ({per_article:.3g}s/article)",
     ]  # fmt: skip
     err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)
 

@@ -37,7 +37,9 @@ def load_feed(source: str) -> Feed:
     data = _fetch(source) if source.startswith(("http://", "https://")) else _read(source)
     if not data.strip():
         raise FeedError(f"feed is empty: {source}")
-    parsed = feedparser.parse(data)
+    # Our html_to_text drops every tag, script and style, so feedparser's HTML sanitiser and URI rewriting
+    # are pure cost (half of the parse time).
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     reason = _bozo_reason(parsed)
     if not parsed.entries:
         what = "no feed entries" if parsed.get("version") else "not an RSS or Atom feed"
