@@ -7,22 +7,20 @@ bench/RESULTS.md (other sections are left as they are).
 
 from __future__ import annotations
 
-import os
-import platform
-import re
-import subprocess
 import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from extractor.backends.baseline import extract_incidents
-from extractor.feeds import load_feed
-
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "golden" / "feed.xml"
-RESULTS = ROOT / "bench" / "RESULTS.md"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.common import SEED, machine, write_section  # noqa: E402
+from extractor.backends.baseline import extract_incidents  # noqa: E402
+from extractor.feeds import load_feed  # noqa: E402
+
 HEADING = "## Baseline extractor"
 
 
@@ -46,11 +44,6 @@ def synthetic_feed(path: Path, copies: int) -> int:
     return copies * len(items)
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return f"nproc {nproc}, {cpu}, Python {platform.python_version()}"
 
 
 def main(copies: int = 300) -> None:
@@ -78,18 +71,9 @@ def main(copies: int = 300) -> None:
         f"|---|---|---|---|---|---|\n"
         f"| {count} | {incidents} | {parsed - started:.2f} | {done - parsed:.2f} | {extract_rate:.0f} | {total_rate:.0f} |\n"
     )
-    write_section(section)
+    write_section(HEADING, section)
 
 
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md (up to the next '## ' heading), or append it."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":

@@ -16,11 +16,9 @@ import argparse
 import html
 import json
 import os
-import platform
 import random
 import re
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,11 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.common import RESULTS, SEED, machine, write_section  # noqa: E402
 from extractor.feeds import load_feed  # noqa: E402
 from extractor.models import ArticleRecord  # noqa: E402
 
-SEED = ROOT / "golden" / "feed.xml"
-RESULTS = ROOT / "bench" / "RESULTS.md"
 HEADING = "## Load and faults (fake OpenAI-compatible server)"
 MODEL = "fake-model"
 _SUMMARY = re.compile(r"(\d+) articles \((\d+) ok, (\d+) failed.*?(\d+) requests.*?([\d.]+)s \(", re.S)
@@ -196,10 +193,6 @@ def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles
 # -- measurements --------------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    return f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}"
 
 
 def table(header: list[str], rows: list[list[object]]) -> str:
@@ -364,7 +357,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(section)
     if not (quick or args.no_write):
-        write_section(section)
+        write_section(HEADING, section)
         print(f"wrote {RESULTS}")
 
 
@@ -376,15 +369,6 @@ def feeds_for(feeds: dict[int, Path], tmp: Path, n: int) -> Path:
     return feeds[n]
 
 
-def write_section(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md (up to the next '## ' heading), or append it."""
-    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text)
 
 
 if __name__ == "__main__":
