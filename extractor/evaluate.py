@@ -67,10 +67,11 @@ async def evaluate(
 ) -> Evaluation:
     """Run the labelled articles of the feed through the backend into `runs_dir`, and score them."""
     gold = load_golden(golden_path)
-    articles = [a for a in load_feed(feed_path).articles if a.id in gold]
+    feed = load_feed(feed_path)
+    articles = [a for a in feed.articles if a.id in gold]
     if not articles:
         raise GoldenError(f"no article of {feed_path} has a label in {golden_path}")
-    examples = ExamplePool.from_golden(feed_path, golden_path) if prompt.uses_examples else None
+    examples = ExamplePool(feed.articles, gold) if prompt.uses_examples else None
     backend = create_backend(settings, prompt, cache, examples)
     run_dir = new_run_dir(runs_dir, backend.model, backend.prompt_name, name)
     parameters = {k: v for k, v in asdict(settings).items() if k not in ("api_key", "model", "base_url")}

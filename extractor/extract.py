@@ -63,7 +63,7 @@ def _record(
         prompt_name=backend.prompt_name,
         prompt_hash=backend.prompt_hash,
         schema_hash=schema_hash(),
-        mode=result.mode if result else getattr(backend, "mode", None),
+        mode=result.mode if result else backend.mode,
         attempts=result.attempts if result else attempts,
         reasks=result.reasks if result else reasks,
         usage=result.usage if result else (usage or Usage()),

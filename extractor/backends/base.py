@@ -27,6 +27,7 @@ class Backend(Protocol):
     model: str
     cacheable: bool  # False for backends cheaper to rerun than to cache (the baseline)
     endpoint: str | None
+    mode: str | None  # the structured-output mode in use ("rules" for the baseline)
     prompt_name: str | None
     prompt_hash: str | None
 

@@ -72,6 +72,7 @@ class BaselineBackend:
     cacheable = False
     model = f"baseline-rules-v{VERSION}"
     endpoint: str | None = None
+    mode = "rules"
     prompt_name: str | None = None
     prompt_hash: str | None = None
 
@@ -79,7 +80,7 @@ class BaselineBackend:
         return {"backend": self.name, "version": VERSION}
 
     async def extract(self, article: Article) -> BackendResult:
-        return BackendResult(incidents=extract_incidents(article), attempts=0, mode="rules")
+        return BackendResult(incidents=extract_incidents(article), attempts=0, mode=self.mode)
 
     async def aclose(self) -> None:
         return None
