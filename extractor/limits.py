@@ -2,7 +2,8 @@
 
 Concurrency follows AIMD: every success adds 1/limit (about +1 per round of requests), every 429 halves the
 limit and pauses all new requests until the server's Retry-After has passed. `rpm` and `tpm` keep a run under
-a provider's published limits with a sliding 60-second window, so it need not bounce off 429s at all.
+a provider's published limits with a sliding 60-second window (plus a second of margin: the server counts a
+request when it arrives, a little after the client sends it), so it need not bounce off 429s at all.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-WINDOW_S = 60.0
+WINDOW_S = 60.0  # the providers' window
+MARGIN_S = 1.0  # a request leaves the client's window a second late, so the server's window is never behind it
 
 
 class RequestLimiter:
@@ -81,16 +83,17 @@ class RequestLimiter:
     def _delay(self, tokens: int) -> float:
         """Seconds until a request of `tokens` may start (0 when it may start now)."""
         now = self._clock()
-        while self._window and self._window[0][0] <= now - WINDOW_S:
+        span = WINDOW_S + MARGIN_S
+        while self._window and self._window[0][0] <= now - span:
             self._window_tokens -= self._window.popleft()[1]
         delay = self._pause_until - now
         if self.rpm and len(self._window) >= self.rpm:
-            delay = max(delay, self._window[len(self._window) - self.rpm][0] + WINDOW_S - now)
+            delay = max(delay, self._window[len(self._window) - self.rpm][0] + span - now)
         if self.tpm and self._window and self._window_tokens + tokens > self.tpm:
             freed, needed = 0, self._window_tokens + tokens - self.tpm
             for started, used in self._window:
                 freed += used
                 if freed >= needed:
-                    delay = max(delay, started + WINDOW_S - now)
+                    delay = max(delay, started + span - now)
                     break
         return max(0.0, delay)
