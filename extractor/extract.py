@@ -1,4 +1,4 @@
-"""One article through the pipeline: cache lookup, backend call, grounding, and the output record."""
+"""One article through the pipeline: cache lookup, backend call, date resolution, grounding, the output record."""
 
 from __future__ import annotations
 
