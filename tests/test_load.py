@@ -100,7 +100,9 @@ def test_server_rpm_limit_429s_are_retried_until_every_article_is_done(feed: Pat
 
     assert result.exit_code == 0, result.output
     assert server.stats["rate_limited"] > 0 and len(waits) == server.stats["rate_limited"]
-    assert all(1 <= w <= 60 for w in waits), "the server's Retry-After is what the client waited"
+    # Retry-After is whole seconds rounded up, and a request's arrival time can precede the window entry of one
+    # decided before it, so 61 is possible.
+    assert all(1 <= w <= 61 for w in waits), f"the server's Retry-After is what the client waited: {waits}"
     records = read_records()
     assert sorted(r.article_id for r in records) == sorted(keys_by_id(feed))
     assert all(r.status == "ok" for r in records)
