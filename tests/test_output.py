@@ -22,7 +22,7 @@ def test_csv_has_a_row_per_incident() -> None:
 
     assert jsonl.exit_code == result.exit_code == 0
     incidents = sum(len(json.loads(line)["incidents"]) for line in Path("out.jsonl").read_text().splitlines())
-    rows = list(csv.DictReader(Path("out.csv").open()))
+    rows = list(csv.DictReader(Path("out.csv").read_text().splitlines()))
     assert len(rows) == incidents > 0
     kabul = next(r for r in rows if "Kabul" in r["title"])
     assert (kabul["killed_min"], kabul["killed_max"], kabul["wounded_min"]) == ("6", "6", "13")
