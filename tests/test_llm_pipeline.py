@@ -89,7 +89,7 @@ def test_happy_path_writes_grounded_records(feed: str, httpx2_mock) -> None:
         assert [i.grounded for i in record.incidents] == [True]
         assert record.provenance.mode == "json_schema"
         assert record.provenance.usage.total_tokens == 120
-        assert record.provenance.prompt_name == "extract-v1"
+        assert record.provenance.prompt_name == "extract-v2"
     assert "3 articles (3 ok, 0 failed)" in result.stderr
 
 
