@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 from .feeds import load_feed
 from .golden import load_golden
-from .models import Article, GoldArticle, Incident
+from .models import GOLD_ONLY_FIELDS, Article, GoldArticle, Incident
 
-GOLD_ONLY_FIELDS = {"event_id", "date_range", "alt_locations", "alt_regions", "perpetrator_aliases"}
 
 
 @dataclass(frozen=True)

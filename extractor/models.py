@@ -210,6 +210,16 @@ class GoldIncident(Incident):
     alt_locations: list[str] = Field(default_factory=list)
     alt_regions: list[str] = Field(default_factory=list)
     perpetrator_aliases: dict[str, list[str]] = Field(default_factory=dict)
+    alt_countries: list[str] = Field(default_factory=list)
+    alt_attack_types: list[AttackType] = Field(
+        default_factory=list, description="Other attack types the scorer accepts (a MUC-4 ATTACK is several)."
+    )
+    optional: bool = Field(
+        default=False, description="Neither rewarded nor penalised: matching it is no TP, missing it no FN."
+    )
+
+
+GOLD_ONLY_FIELDS = frozenset(GoldIncident.model_fields) - frozenset(Incident.model_fields)
 
 
 class GoldArticle(BaseModel):

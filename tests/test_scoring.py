@@ -15,6 +15,7 @@ from extractor.compare import compare
 from extractor.errors import RunStoreError
 from extractor.metrics import FIELDS, load_predictions, score
 from extractor.models import (
+    GOLD_ONLY_FIELDS,
     ArticleRecord,
     Count,
     GoldArticle,
@@ -90,7 +91,7 @@ def pred(base: dict = FULL, grounded: bool = True, **changes) -> GroundedInciden
 
 def as_pred(g: GoldIncident, **changes) -> GroundedIncident:
     """The prediction equal to a gold incident (gold-only keys dropped)."""
-    data = g.model_dump(exclude={"event_id", "date_range", "alt_locations", "alt_regions", "perpetrator_aliases"})
+    data = g.model_dump(exclude=set(GOLD_ONLY_FIELDS))
     return GroundedIncident.model_validate(data | changes | {"grounded": True})
 
 
