@@ -18,7 +18,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import SEED, machine, write_section  # noqa: E402
-from extractor.backends.baseline import extract_incidents  # noqa: E402
+from extractor.baseline import extract_incidents  # noqa: E402
 from extractor.feeds import load_feed  # noqa: E402
 
 HEADING = "## Baseline extractor"

@@ -1,17 +1,17 @@
 """One error tree for the whole package; the CLI turns any of these into a one-line message.
 
-    ExtractorError
-    ├── ConfigError            bad option, missing model or endpoint, unreadable config file
-    ├── FeedError              missing file, not a feed, no entries, unreachable URL
-    ├── OutputError            an output file that cannot be resumed or written
-    ├── GoldenError            golden labels that do not load or validate
-    ├── RunStoreError          a stored evaluation run that is missing or unreadable
-    ├── BackendError           the endpoint failed in a way asking again did not fix
-    │   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
-    │   ├── BackendTimeout     the request timed out or the connection dropped
-    │   ├── ServerError        HTTP 5xx that is not a structured-output rejection
-    │   └── ModeRejected       the server refused a structured-output mode (try the next one)
-    └── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
+ExtractorError
+├── ConfigError            bad option, missing model or endpoint, unreadable config file
+├── FeedError              missing file, not a feed, no entries, unreachable URL
+├── OutputError            an output file that cannot be resumed or written
+├── GoldenError            golden labels that do not load or validate
+├── RunStoreError          a stored evaluation run that is missing or unreadable
+├── BackendError           the endpoint failed in a way asking again did not fix
+│   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
+│   ├── BackendTimeout     the request timed out or the connection dropped
+│   ├── ServerError        HTTP 5xx that is not a structured-output rejection
+│   └── ModeRejected       the server refused a structured-output mode (try the next one)
+└── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
 """
 
 from __future__ import annotations

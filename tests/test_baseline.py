@@ -7,11 +7,15 @@ import datetime as dt
 
 import pytest
 
-from extractor.backends import rules
-from extractor.backends.baseline import BaselineBackend, extract_incidents
+from extractor.baseline import BaselineBackend, extract_incidents
+from extractor.baseline.casualties import casualties
+from extractor.baseline.groups import find_groups, lexicon
+from extractor.baseline.lexicon import find_location
 from extractor.feeds import load_feed
-from extractor.groups import canonical_group, find_groups
 from extractor.models import Article, Count, Extraction
+from extractor.text.dates import date_mentions
+from extractor.text.numbers import parse_count
+from extractor.text.places import find_countries, find_regions
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +89,7 @@ def test_backend_identity_and_result():
     ],
 )
 def test_casualties(sentence, expected):
-    found = {k: (c.min, c.max) for k, c in rules.casualties(sentence).items()}
+    found = {k: (c.min, c.max) for k, c in casualties(sentence).items()}
     assert found == expected
 
 
@@ -109,14 +113,14 @@ PUBLISHED = dt.date(2024, 9, 19)  # a Thursday
     ],
 )
 def test_dates(sentence, words, date, event):
-    text, resolved, is_event = rules.date_mentions(sentence, PUBLISHED)[0]
+    text, resolved, is_event = date_mentions(sentence, PUBLISHED)[0]
     assert text == words
     assert (resolved.isoformat() if resolved else None) == date
     assert is_event is event
 
 
 def test_a_day_after_counts_back_from_the_sentence_date():
-    mentions = rules.date_mentions("Thursday’s strike comes a day after a similar attack", dt.date(2024, 9, 6))
+    mentions = date_mentions("Thursday’s strike comes a day after a similar attack", dt.date(2024, 9, 6))
     assert mentions[0][:2] == ("a day after", dt.date(2024, 9, 4))
 
 
@@ -127,7 +131,7 @@ def test_a_day_after_counts_back_from_the_sentence_date():
      ("hundreds", (100, None)), ("several", None)],
 )
 def test_parse_count(phrase, expected):
-    count = rules.parse_count(phrase)
+    count = parse_count(phrase)
     assert (None if count is None else (count.min, count.max)) == expected
 
 
@@ -148,7 +152,7 @@ def test_parse_count(phrase, expected):
     ],
 )
 def test_canonical_group(name, canonical):
-    assert canonical_group(name) == canonical
+    assert lexicon().canonical(name) == canonical
 
 
 def test_find_groups_spans_and_acronym_case():
@@ -160,6 +164,6 @@ def test_find_groups_spans_and_acronym_case():
 
 def test_places_come_from_the_gazetteer():
     text = "An attack in Nigeria's Borno State, near the village of Konduga."
-    assert [c for c, _, _ in rules.find_countries(text)] == ["NG"]
-    assert [r for r, _, _ in rules.find_regions(text, "NG")] == ["Borno"]
-    assert rules.find_location(text) == "Konduga"
+    assert [c for c, _, _ in find_countries(text)] == ["NG"]
+    assert [r for r, _, _ in find_regions(text, "NG")] == ["Borno"]
+    assert find_location(text) == "Konduga"

@@ -9,9 +9,9 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.golden import load_golden
+from extractor.evaluation.golden import load_golden
+from extractor.llm.prompts import load_prompt
 from extractor.models import ArticleRecord
-from extractor.prompts import load_prompt
 
 from .conftest import BASE_URL, COMPLETIONS, article_of, completion
 

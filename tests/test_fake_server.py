@@ -126,9 +126,8 @@ def test_schema_violation_is_json_but_not_an_extraction():
 
 
 def test_timeout_share_hangs_past_the_client_timeout():
-    with FakeServer(FakeConfig(p_timeout=1.0, hang_s=30)) as server:
-        with pytest.raises(httpx.ReadTimeout):
-            chat(server, timeout=0.2)
+    with FakeServer(FakeConfig(p_timeout=1.0, hang_s=30)) as server, pytest.raises(httpx.ReadTimeout):
+        chat(server, timeout=0.2)
     assert server.stats == {"timeout": 1}
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from extractor.clean import html_to_text, strip_tracking
 from extractor.cli import app
 from extractor.errors import FeedError
 from extractor.feeds import load_feed
+from extractor.feeds.html import html_to_text, strip_tracking
 
 from .conftest import GOLDEN_FEED
 

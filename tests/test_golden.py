@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from extractor.errors import GoldenError
+from extractor.evaluation.golden import load_golden
 from extractor.feeds import load_feed
-from extractor.golden import load_golden
 from extractor.models import GoldArticle
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from extractor.limits import RequestLimiter
+from extractor.llm.limits import RequestLimiter
 
 
 class Clock:

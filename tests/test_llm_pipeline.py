@@ -12,10 +12,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from extractor.backends.openai_compat import OpenAICompatBackend
 from extractor.cli import app
+from extractor.llm.client import OpenAICompatBackend
+from extractor.llm.schema import extraction_schema
 from extractor.models import ArticleRecord
-from extractor.schema import extraction_schema
 
 from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, completion, extraction_reply, incident, request_json
 
@@ -300,7 +300,7 @@ def test_second_run_makes_no_request_and_refresh_does(feed: str, httpx2_mock) ->
 
 def test_a_prompt_change_is_a_cache_miss(feed: str, httpx2_mock, tmp_path: Path) -> None:
     route = httpx2_mock.post(COMPLETIONS).mock(side_effect=echo)
-    from extractor.prompts import load_prompt
+    from extractor.llm.prompts import load_prompt
 
     changed = tmp_path / "extract-v1-edited.md"
     changed.write_text(load_prompt().text.replace("careful analyst", "meticulous analyst"))

@@ -21,11 +21,11 @@ from typer.testing import CliRunner
 
 from bench.fake_server import FakeConfig, FakeServer, _error, article_key, article_text
 from bench.run_bench import synthetic_feed
-from extractor import limits
+from extractor import store
 from extractor.cli import app
 from extractor.feeds import load_feed
-from extractor import output
-from extractor.limits import MARGIN_S, WINDOW_S, RequestLimiter
+from extractor.llm import limits
+from extractor.llm.limits import MARGIN_S, WINDOW_S, RequestLimiter
 from extractor.models import ArticleRecord
 
 runner = CliRunner()
@@ -54,7 +54,10 @@ def run_cli(feed: Path, server: FakeServer, *args: str, output: str = "out.jsonl
 
 
 def read_records(path: str | Path = "out.jsonl") -> list[ArticleRecord]:
-    return [ArticleRecord.model_validate_json(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    """Every record of a finished output, through the project's one reader; no line may be unreadable."""
+    records, unreadable = store.read_records(path)
+    assert unreadable == 0
+    return records
 
 
 def original_key(body: dict) -> str:
@@ -78,7 +81,7 @@ def test_429_storm_ends_with_every_article_done_once(feed: Path) -> None:
 def test_server_rpm_limit_429s_are_retried_until_every_article_is_done(feed: Path, monkeypatch) -> None:
     # The server's window is 60 s; 429s carry Retry-After >= 1 s. Shorten the client's waits (recorded, not
     # slept) and let the server forget its window on every 429, so the run takes no real minute.
-    from extractor.backends.openai_compat import OpenAICompatBackend
+    from extractor.llm.client import OpenAICompatBackend
 
     waits: list[float] = []
 
@@ -183,7 +186,7 @@ def test_killed_run_resumes_without_asking_again_for_finished_articles(tmp_path:
         first.wait()
         assert first.returncode == -signal.SIGKILL, "killed before it finished"
         # SIGKILL may cut the last line in two: --resume drops such a line, and so does this count.
-        kept, cut = output.read_records(str(out))
+        kept, cut = store.read_records(str(out))
         assert cut <= 1
         finished = {r.article_id for r in kept if r.status == "ok"}
         assert len(keys) // 2 - cut <= len(finished) < len(keys)
@@ -236,7 +239,7 @@ def test_failed_article_is_written_with_its_error_and_resume_reruns_only_it(feed
 
 
 class VirtualTime:
-    """Stands in for `asyncio` inside extractor.limits: a timed wait for the limiter's condition moves a fake
+    """Stands in for `asyncio` inside extractor.llm.limits: a timed wait for the limiter's condition moves a fake
     clock forward instead of sleeping; an untimed wait (for a slot) is real."""
 
     def __init__(self) -> None:

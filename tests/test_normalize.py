@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from extractor.models import Incident
-from extractor.normalize import resolve_relative_dates
+from extractor.pipeline.dates import resolve_relative_dates
 
 from .conftest import incident
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from extractor.errors import ConfigError
+from extractor.llm.prompts import PromptTemplate, calendar, list_prompts, load_prompt, render
 from extractor.models import Article
-from extractor.prompts import PromptTemplate, calendar, list_prompts, load_prompt, render
 
 ARTICLE = Article(
     id="a1",

@@ -10,10 +10,10 @@ import json
 
 import pytest
 
-from extractor.align import THRESHOLD, align, similarity
-from extractor.compare import compare
 from extractor.errors import RunStoreError
-from extractor.metrics import FIELDS, load_predictions, score
+from extractor.evaluation.align import THRESHOLD, align, similarity
+from extractor.evaluation.compare import compare
+from extractor.evaluation.metrics import FIELDS, score
 from extractor.models import (
     GOLD_ONLY_FIELDS,
     ArticleRecord,
@@ -25,6 +25,7 @@ from extractor.models import (
     Provenance,
     Target,
 )
+from extractor.store import load_predictions
 
 PROV = Provenance(backend="test", model="m", schema_hash="h")
 
@@ -380,7 +381,7 @@ def test_compare_incident_and_spurious_rows_and_significance():
 def test_report_renders_scores_and_comparison():
     from rich.console import Console
 
-    from extractor.report import print_comparison, print_scores
+    from extractor.cli.tables import print_comparison, print_scores
 
     preds_a = predictions()
     preds_b = predictions() | {"a": record("a", as_pred(GOLD["a"].incidents[0], country="Niger"))}

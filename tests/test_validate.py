@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from extractor.llm.prompts import fit_budget
+from extractor.llm.replies import InvalidOutput, parse_extraction, reask_message
 from extractor.models import Incident
-from extractor.prompts import fit_budget
-from extractor.validate import InvalidOutput, ground, parse_extraction, reask_message
+from extractor.pipeline.grounding import ground
 
 from .conftest import incident
 

@@ -1,0 +1,288 @@
+"""The offline baseline: a deterministic, rule-based backend needing no key, no network and no model.
+
+It reads an article sentence by sentence. A sentence about violence that says something concrete (an event
+date, a casualty count, a known place or a known armed group) is attached to an incident: the one with the
+same date, else the latest undated one, else the one being read, else a new one. Background sentences
+(another year, a month long past, habitual or cumulative wording) are skipped, and so are the undated
+sentences after them unless they say "the attack". What it cannot do is listed in docs/baseline.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..backend import BackendResult
+from ..models import Article, Claim, Count, Incident, Perpetrator, Target
+from ..text.dates import date_mentions
+from ..text.places import country_name, find_countries, find_regions, in_place
+from ..text.sentences import sentences
+from . import lexicon
+from .background import is_historical, too_old
+from .casualties import casualties
+from .groups import find_groups
+
+VERSION = "1"
+_SINK = object()
+_BACK_REFERENCE = re.compile(r"\bthe (?:attack|assault|strike|bombing|blast|ambush|raid|explosion)\b", re.IGNORECASE)
+_NOT_A_TARGET = re.compile(
+    r"^\W*(?:spokes\w+|source|said|says|told|statement|chief|official|called|announced|added)\b", re.IGNORECASE
+)
+_VICTIM_OF = re.compile(r"(?:\bon|\bagainst|\btargeting|\bfight(?:ing)? against)(?:\s+the)?\s*$", re.IGNORECASE)
+_COUNT_FIELDS = ("killed", "wounded", "perpetrators_killed", "kidnapped")
+
+
+@dataclass
+class _Draft:
+    """An incident being assembled from the sentences attached to it."""
+
+    order: int
+    date: dt.date | None = None
+    date_text: str | None = None
+    dated: bool = False
+    country: str | None = None
+    weak_country: str | None = None
+    region: tuple[str, str] | None = None
+    location: str | None = None
+    evidence: list[str] = field(default_factory=list)
+    counts: dict[str, Count] = field(default_factory=dict)
+    perpetrators: dict[str, Perpetrator] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    primary: bool = False
+
+
+@dataclass
+class _Sentence:
+    """What one sentence says that matters to the incident it belongs to."""
+
+    text: str
+    index: int
+    date: tuple[str, dt.date | None] | None
+    counts: dict[str, Count]
+    country: str | None
+    weak_country: str | None
+    region: tuple[str, str] | None
+    location: str | None
+    groups: list[tuple[str, Perpetrator]]
+
+    @property
+    def informative(self) -> bool:
+        return bool(self.date or self.counts or self.region or self.location or self.groups)
+
+
+class BaselineBackend:
+    """Rule-based extraction; see the module docstring and docs/baseline.md."""
+
+    name = "baseline"
+    cacheable = False
+    model = f"baseline-rules-v{VERSION}"
+    endpoint: str | None = None
+    mode = "rules"
+    prompt_name: str | None = None
+    prompt_hash: str | None = None
+
+    def cache_identity(self) -> dict[str, Any]:
+        return {"backend": self.name, "version": VERSION}
+
+    async def extract(self, article: Article) -> BackendResult:
+        return BackendResult(incidents=extract_incidents(article), attempts=0, mode=self.mode)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def extract_incidents(article: Article) -> list[Incident]:
+    """The incidents of one article, validated (an empty list when it reports no violence)."""
+    text = article.text
+    published = article.published.date() if article.published else None
+    spans = sentences(text)
+    groups = find_groups(text)
+    countries, in_title = find_countries(text), find_countries(article.title)
+    codes = sorted({code for code, _, _ in countries + in_title})
+    regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code)]
+    title_country = in_title[0][0] if in_title else None
+
+    drafts: list[_Draft] = []
+    current: Any = None
+    for index, (start, end) in enumerate(spans):
+        sentence_text = text[start:end]
+        if not lexicon.VIOLENCE.search(sentence_text):
+            continue
+        anchor = current.date if isinstance(current, _Draft) else None
+        dates = [d for d in date_mentions(sentence_text, published, anchor) if d[2]]
+        event = dates[0][:2] if dates else None
+        if (event and event[1] and too_old(event[1], published)) or (
+            not event and is_historical(sentence_text, published)
+        ):
+            current = _SINK
+            continue
+        sentence = _read_sentence(sentence_text, index, start, end, event, published, groups, regions, countries)
+        if lexicon.CLAIM.search(sentence_text):
+            if isinstance(current, _Draft) and (claim := _claim(sentence)):
+                current.claims.append(claim)
+            continue
+        if not sentence.informative:
+            continue
+        target = _choose(drafts, current, sentence)
+        if target is None:
+            continue
+        if target not in drafts:
+            drafts.append(target)
+        _attach(target, sentence)
+        current = target
+    kept = [d for d in drafts if d.counts or d.date or d.perpetrators]
+    if kept and not any(d.primary for d in kept):
+        kept[0].primary = True
+    for draft in kept:
+        draft.country = draft.country or (draft.region and draft.region[1]) or title_country or draft.weak_country
+    return [_incident(draft) for draft in kept]
+
+
+def _read_sentence(text, index, start, end, event, published, groups, regions, countries) -> _Sentence:
+    """Counts, places and groups of one sentence (group and place spans are article offsets)."""
+    region_hits = [(name, code) for name, code, s, e in regions if start <= s < end]
+    country_hits = [(code, in_place(text, s - start)) for code, s, e in countries if start <= s < end]
+    strong = [code for code, located in country_hits if located]
+    habitual = is_historical(text, published)
+    mentions: list[tuple[str, Perpetrator]] = []
+    claimed = bool(lexicon.CLAIMED.search(text))
+    for canonical, s, e in groups:
+        if not start <= s < end or habitual:
+            continue
+        before, after = text[: s - start], text[e - start :]
+        if lexicon.AFFILIATION.match(after) or _VICTIM_OF.search(before):
+            continue
+        if claimed:
+            attribution = "claimed"
+        elif lexicon.SUSPECTED.search(before[-30:]):
+            attribution = "suspected"
+        else:
+            attribution = "reported_as_fact"
+        name = " ".join(re.sub(r"[“”\"]", " ", text[s - start : e - start]).split())
+        mentions.append((canonical, Perpetrator(name=name, attribution=attribution)))
+    return _Sentence(
+        text=text,
+        index=index,
+        date=event,
+        counts=casualties(text),
+        country=strong[0] if strong else None,
+        weak_country=country_hits[0][0] if country_hits else None,
+        region=region_hits[0] if region_hits else None,
+        location=lexicon.find_location(text),
+        groups=mentions,
+    )
+
+
+def _choose(drafts: list[_Draft], current: Any, sentence: _Sentence) -> _Draft | None:
+    """The incident a sentence belongs to, possibly a new one; None to drop the sentence."""
+
+    def fits(draft: _Draft) -> bool:
+        return sentence.region is None or draft.region is None or draft.region == sentence.region
+
+    if sentence.date:
+        date = sentence.date[1]
+        same = [d for d in drafts if d.dated and d.date == date and date is not None and fits(d)]
+        undated = [d for d in drafts if not d.dated and fits(d)]
+        if same:
+            return same[0]
+        if undated:
+            return undated[-1]
+        return _Draft(order=len(drafts))
+    if current is _SINK:
+        return drafts[-1] if drafts and _BACK_REFERENCE.search(sentence.text) else None
+    if current is not None and fits(current):
+        return current
+    same_place = [d for d in drafts if d.region and d.region == sentence.region]
+    return same_place[0] if same_place else _Draft(order=len(drafts))
+
+
+def _attach(draft: _Draft, sentence: _Sentence) -> None:
+    """Fill what the incident still lacks from one sentence."""
+    if sentence.date and not draft.dated:
+        draft.date_text, draft.date = sentence.date
+        draft.dated = True
+    draft.country = draft.country or sentence.country
+    draft.weak_country = draft.weak_country or sentence.weak_country
+    if draft.region is None and sentence.region and sentence.region[1] == (draft.country or sentence.region[1]):
+        draft.region = sentence.region
+    draft.location = draft.location or sentence.location
+    for name, count in sentence.counts.items():
+        draft.counts.setdefault(name, count)
+    rank = {"claimed": 0, "suspected": 1, "reported_as_fact": 2, "unknown": 3}
+    for canonical, perpetrator in sentence.groups:
+        known = draft.perpetrators.get(canonical)
+        if known is None or rank[perpetrator.attribution] < rank[known.attribution]:
+            name = known.name if known else perpetrator.name
+            draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
+    if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
+        draft.evidence.append(sentence.text)
+    draft.primary = draft.primary or sentence.index < 2
+
+
+def _claim(sentence: _Sentence) -> Claim | None:
+    """A party's own figures ("the MPLJ claims to have killed 14 soldiers"), when the sentence gives a number."""
+    killed, wounded = sentence.counts.get("killed"), sentence.counts.get("wounded")
+    if killed is None and wounded is None:
+        return None
+    if sentence.groups:
+        by = sentence.groups[0][1].name
+    else:
+        head = re.split(r"\bclaim|\breported having", sentence.text, maxsplit=1, flags=re.IGNORECASE)[0]
+        by = " ".join(re.sub(r"^(?:the|a|an)\s+", "", head.strip(" ,"), flags=re.IGNORECASE).split()[-4:]) or "unknown"
+    return Claim(by=by, killed=killed, wounded=wounded, text=sentence.text)
+
+
+def _targets(evidence: list[str]) -> list[Target]:
+    """One target per type found in the evidence, described by the article's own word."""
+    targets = []
+    for kind, pattern in lexicon.TARGETS:
+        for sentence in evidence:
+            hit = next((m for m in pattern.finditer(sentence) if not _NOT_A_TARGET.match(sentence[m.end() :])), None)
+            if hit:
+                targets.append(Target(type=kind, description=hit.group()))
+                break
+    return targets
+
+
+def _describe(count: Count | None) -> str | None:
+    if count is None:
+        return None
+    if count.max is None:
+        return f"at least {count.min}"
+    return str(count.min) if count.max == count.min else f"{count.min}-{count.max}"
+
+
+def _incident(draft: _Draft) -> Incident:
+    """The validated Incident of a finished draft."""
+    joined = " ".join(draft.evidence)
+    suicide = bool(lexicon.SUICIDE.search(joined))
+    attack = "suicide_attack" if suicide else next((k for k, p in lexicon.ATTACK_TYPES if p.search(joined)), "unknown")
+    country = country_name(draft.country) if draft.country else None
+    region = draft.region[0] if draft.region else None
+    place = ", ".join(p for p in (draft.location, region, country) if p) or "an unidentified place"
+    toll = [f"{_describe(draft.counts.get(k))} {k.replace('_', ' ')}" for k in _COUNT_FIELDS if draft.counts.get(k)]
+    summary = f"{attack.replace('_', ' ').capitalize()} in {place}"
+    summary += f" on {draft.date.isoformat()}" if draft.date else ""
+    summary += f": {', '.join(toll)}." if toll else "."
+    return Incident(
+        summary=summary,
+        date=draft.date.isoformat() if draft.date else None,
+        date_text=draft.date_text,
+        country=country,
+        region=region,
+        location=draft.location,
+        attack_type=attack,
+        suicide=suicide,
+        perpetrators=list(draft.perpetrators.values()),
+        targets=_targets(draft.evidence),
+        weapons=[kind for kind, pattern in lexicon.WEAPONS if pattern.search(joined)],
+        killed=draft.counts.get("killed"),
+        wounded=draft.counts.get("wounded"),
+        perpetrators_killed=draft.counts.get("perpetrators_killed"),
+        kidnapped=draft.counts.get("kidnapped"),
+        claims=draft.claims,
+        evidence=draft.evidence,
+        primary=draft.primary,
+    )

@@ -1,0 +1,83 @@
+"""The `extract` application: the typer app, the consoles, and turning an ExtractorError into one line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..errors import ExtractorError
+from ..llm.prompts import load_prompt
+from ..pipeline import ResultCache
+from ..settings import LLMSettings, resolve_settings
+from .options import SettingOptions
+
+app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
+err = Console(stderr=True, soft_wrap=True)
+out = Console(soft_wrap=True)
+
+EXIT_FAILED = 1  # some articles failed, or a score is under --fail-under
+EXIT_ERROR = 2  # bad input or configuration
+EXIT_INTERRUPTED = 130
+T = TypeVar("T")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print `message` as one error line; the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    return typer.Exit(code)
+
+
+def guarded(call: Callable[[], T]) -> T:
+    """Run `call`, turning an ExtractorError into a one-line error and exit code 2."""
+    try:
+        return call()
+    except ExtractorError as exc:
+        raise fail(str(exc)) from None
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_time=False, show_path=False)],
+    )
+    for noisy in ("httpx", "httpx2", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def settings_of(llm: SettingOptions) -> LLMSettings:
+    """Settings from a command's options, the environment and the config file (a notice when offline)."""
+    settings, notice = resolve_settings(llm.settings(), llm.config)
+    if notice:
+        err.print(f"[yellow]{notice}[/]", highlight=False)
+    return settings
+
+
+def prepare(llm: SettingOptions):
+    """Settings, prompt template and cache of a command that extracts."""
+    settings = settings_of(llm)
+    template = load_prompt(llm.prompt)
+    cache = ResultCache(llm.cache_dir, read=not (llm.no_cache or llm.refresh), write=not llm.no_cache)
+    return settings, template, cache
+
+
+def progress_bar(total: int, quiet: bool) -> Progress:
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    progress = Progress(*columns, console=err, disable=quiet)
+    progress.add_task("extracting", total=total)
+    return progress
+
+
+def in_loop(progress: Progress, work: Coroutine[Any, Any, T]) -> T:
+    with progress:
+        return asyncio.run(work)

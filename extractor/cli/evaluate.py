@@ -1,0 +1,105 @@
+"""`extract eval`, `extract score` and `extract compare`: scoring runs against golden labels."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ..evaluation import compare as compare_runs
+from ..evaluation import evaluate, load_golden, score_predictions
+from ..evaluation.golden import GOLDEN_FEED
+from ..store import DEFAULT_RUNS_DIR, predictions_path
+from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
+from .options import GOLDEN_LABELS, AsJson, FailUnder, Golden, Quiet, RunsDir, SettingOptions, with_setting_options
+from .run import print_summary
+from .tables import print_comparison, print_scores
+
+
+@app.command("eval")
+@with_setting_options
+def eval_command(
+    feed: Annotated[str, typer.Option(help="The golden feed.")] = str(GOLDEN_FEED),
+    golden: Golden = GOLDEN_LABELS,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    name: Annotated[str | None, typer.Option(help="Run id (default: time-model-prompt).")] = None,
+    price_in: Annotated[float | None, typer.Option(help="USD per million input tokens, for the cost.")] = None,
+    price_out: Annotated[float | None, typer.Option(help="USD per million output tokens, for the cost.")] = None,
+    as_json: AsJson = False,
+    fail_under: FailUnder = None,
+    quiet: Quiet = False,
+    *,
+    llm: SettingOptions,
+) -> None:
+    """Extract the golden feed into a stored run (through the cache) and score it against the labels."""
+    settings, template, cache = guarded(lambda: prepare(llm))
+    progress = progress_bar(len(guarded(lambda: load_golden(golden))), quiet or as_json)
+    prices = (price_in or 0.0, price_out or 0.0) if price_in is not None or price_out is not None else None
+    work = evaluate(
+        settings, template, cache, feed_path=feed, golden_path=golden, runs_dir=runs_dir, name=name,
+        price_per_million=prices, on_record=lambda _: progress.advance(progress.task_ids[0]),
+    )  # fmt: skip
+    try:
+        result = guarded(lambda: in_loop(progress, work))
+    finally:
+        cache.close()
+    if as_json:
+        typer.echo(json.dumps({"run_dir": str(result.run_dir), "manifest": result.manifest.model_dump(mode="json"),
+                               **json.loads(result.scores.to_json())}))  # fmt: skip
+    else:
+        print_summary(result.summary, str(result.run_dir))
+        print_scores(result.scores.primary, out, worst=0)
+        print_scores(result.scores.all, out)
+        cost = result.manifest.estimated_cost_usd
+        out.print(f"run stored in {result.run_dir}" + (f"; estimated cost ${cost:.4f}" if cost is not None else ""))
+    check_threshold(result.scores.all.incidents.f1, fail_under)
+
+
+def check_threshold(f1: float | None, fail_under: float | None) -> None:
+    if fail_under is not None and (f1 or 0.0) < fail_under:
+        raise fail(f"incident F1 {f1 or 0.0:.3f} is below --fail-under {fail_under}", EXIT_FAILED)
+
+
+@app.command()
+def score(
+    predictions: Annotated[
+        str, typer.Argument(help="Predictions JSONL (an `extract run` output), or a run id/folder.")
+    ],
+    golden: Golden = GOLDEN_LABELS,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    as_json: AsJson = False,
+    fail_under: FailUnder = None,
+) -> None:
+    """Score stored predictions against the golden labels (no LLM call)."""
+    gold = guarded(lambda: load_golden(golden))
+    scores, _ = guarded(lambda: score_predictions(predictions_path(predictions, runs_dir), gold))
+    if as_json:
+        typer.echo(scores.to_json())
+    else:
+        print_scores(scores.primary, out, worst=0)
+        print_scores(scores.all, out)
+    check_threshold(scores.all.incidents.f1, fail_under)
+
+
+@app.command()
+def compare(
+    run_a: Annotated[str, typer.Argument(help="Baseline run: run id, run folder or predictions JSONL.")],
+    run_b: Annotated[str, typer.Argument(help="Candidate run, compared against RUN_A.")],
+    golden: Golden = GOLDEN_LABELS,
+    runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    primary_only: Annotated[bool, typer.Option(help="Compare on primary incidents only.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
+    gold = guarded(lambda: load_golden(golden))
+    (scores_a, preds_a), (scores_b, preds_b) = (
+        guarded(lambda ref=ref: score_predictions(predictions_path(ref, runs_dir), gold)) for ref in (run_a, run_b)
+    )
+    view = "primary" if primary_only else "all"
+    comparison = compare_runs(getattr(scores_a, view), getattr(scores_b, view), preds_a, preds_b, gold)
+    if as_json:
+        typer.echo(comparison.model_dump_json())
+    else:
+        out.print(f"A = {run_a}\nB = {run_b}")
+        print_comparison(comparison, out)

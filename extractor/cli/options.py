@@ -1,0 +1,95 @@
+"""Options shared by several commands, written once: the settings options (a decorator adds them to a
+command and hands the command one `SettingOptions`), and the evaluation options."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from ..evaluation.golden import DEFAULT_PATH
+from ..llm.prompts import DEFAULT_PROMPT
+
+GOLDEN_LABELS = str(DEFAULT_PATH)
+
+# The settings options of every command that extracts: name -> (annotation, default). None = not given.
+SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
+    "model": (Annotated[str | None, typer.Option(help="Model name; 'baseline' for the offline rule-based extractor.")], None),
+    "base_url": (Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")], None),
+    "structured_output": (
+        Annotated[str | None, typer.Option(help="auto (default), json_schema, json_object_schema, json_object or prompt.")],
+        None,
+    ),
+    "prompt": (Annotated[str, typer.Option(help="Prompt name in prompts/ (or a path to a .md file).")], DEFAULT_PROMPT),
+    "concurrency": (Annotated[int | None, typer.Option(min=1, help="Articles in progress at once (default 4).")], None),
+    "rpm": (Annotated[int | None, typer.Option(min=1, help="Client-side limit: requests per minute.")], None),
+    "tpm": (Annotated[int | None, typer.Option(min=1, help="Client-side limit: estimated tokens per minute.")], None),
+    "temperature": (Annotated[float | None, typer.Option(help="Sampling temperature (default 0).")], None),
+    "max_tokens": (Annotated[int | None, typer.Option(min=1, help="Completion token cap per request (default 2048).")], None),
+    "max_input_chars": (
+        Annotated[int | None, typer.Option(min=500, help="Input budget in characters; longer articles are cut.")],
+        None,
+    ),
+    "timeout": (Annotated[float | None, typer.Option(min=1, help="Seconds per request (default 120).")], None),
+    "cache_dir": (
+        Annotated[Path | None, typer.Option(help="Cache directory (default $EXTRACT_CACHE_DIR or ~/.cache).")],
+        None,
+    ),
+    "no_cache": (Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the cache.")], False),
+    "refresh": (Annotated[bool, typer.Option("--refresh", help="Ignore cached results but store the new ones.")], False),
+    "config": (
+        Annotated[str | None, typer.Option(help="TOML config file (default $EXTRACT_CONFIG or ./extract.toml).")],
+        None,
+    ),
+}  # fmt: skip
+# The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
+SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
+                 "max_input_chars", "timeout")  # fmt: skip
+
+
+class SettingOptions:
+    """The shared options as one command received them."""
+
+    def __init__(self, **values: Any) -> None:
+        self.values = values
+        self.prompt: str = values["prompt"]
+        self.cache_dir: Path | None = values["cache_dir"]
+        self.no_cache: bool = values["no_cache"]
+        self.refresh: bool = values["refresh"]
+        self.config: str | None = values["config"]
+
+    def settings(self) -> dict[str, Any]:
+        """The values that are settings, None where the option was not given."""
+        return {name: self.values[name] for name in SETTING_NAMES}
+
+
+def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the shared settings options to `command`, which receives them as `llm: SettingOptions`."""
+    signature = inspect.signature(command, eval_str=True)
+    own = [p for p in signature.parameters.values() if p.name != "llm"]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, (annotation, default) in SETTING_PARAMS.items()
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> Any:
+        llm = SettingOptions(**{name: kwargs.pop(name) for name in SETTING_PARAMS})
+        return command(**kwargs, llm=llm)
+
+    parameters = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own] + shared
+    wrapper.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    del wrapper.__wrapped__  # typer must read the new signature, not the command's
+    return wrapper
+
+
+Golden = Annotated[str, typer.Option(help="Golden labels (JSONL).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
+FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incidents F1 is below this (0-1), for CI.")]
+RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]

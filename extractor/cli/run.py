@@ -1,0 +1,91 @@
+"""`extract run`: every article of a feed to a record, written as it finishes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..errors import ConfigError, ExtractorError
+from ..evaluation.fewshot import ExamplePool
+from ..evaluation.golden import GOLDEN_FEED
+from ..feeds import load_feed
+from ..pipeline import RunSummary, create_backend, run_feed
+from ..store import open_writer, prepare_resume
+from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, in_loop, prepare, progress_bar
+from .options import GOLDEN_LABELS, Quiet, SettingOptions, with_setting_options
+
+
+@app.command()
+@with_setting_options
+def run(
+    feed: Annotated[str, typer.Argument(help="Feed file path or http(s) URL (RSS 2.0, Atom, RSS 1.0).")],
+    output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "incidents.jsonl",
+    fmt: Annotated[
+        str, typer.Option("--format", help="jsonl (a line per article) or csv (a row per incident).")
+    ] = "jsonl",
+    drop_ungrounded: Annotated[
+        bool, typer.Option(help="Drop incidents none of whose quotes is in the article.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Keep finished articles of an existing output; rerun failed and missing ones."),
+    ] = False,
+    quiet: Quiet = False,
+    *,
+    llm: SettingOptions,
+) -> None:
+    """Extract incidents from every article of FEED, writing a record per article as it finishes."""
+
+    def setup():
+        if resume and (output == "-" or fmt != "jsonl"):
+            raise ConfigError("--resume needs a JSONL output file (-o FILE)")
+        parsed = load_feed(feed)
+        settings, template, cache = prepare(llm)
+        for warning in parsed.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        examples = ExamplePool.from_golden(str(GOLDEN_FEED), GOLDEN_LABELS) if template.uses_examples else None
+        backend = create_backend(settings, template, cache, examples)
+        done = prepare_resume(output, backend.model, backend.prompt_hash) if resume else set()
+        return parsed.articles, settings, cache, backend, done, open_writer(output, fmt, append=resume)
+
+    articles, settings, cache, backend, done, writer = guarded(setup)
+    summary = RunSummary()
+    progress = progress_bar(len({a.id for a in articles} - done), quiet)
+    work = run_feed(
+        articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
+        skip_ids=done, summary=summary, on_record=lambda _: progress.advance(progress.task_ids[0]),
+    )  # fmt: skip
+    try:
+        in_loop(progress, work)
+    except KeyboardInterrupt:
+        print_summary(summary, output)
+        raise fail(
+            f"interrupted; finished articles are in {output} (continue with --resume)", EXIT_INTERRUPTED
+        ) from None
+    except ExtractorError as exc:
+        print_summary(summary, output)
+        raise fail(str(exc)) from None
+    finally:
+        writer.close()
+        cache.close()
+    print_summary(summary, output)
+    if summary.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def print_summary(summary: RunSummary, output: str) -> None:
+    """One line of counters on stderr."""
+    per_article = summary.elapsed_s / summary.articles if summary.articles else 0.0
+    articles = f"{summary.articles} articles ({summary.ok} ok, {summary.failed} failed"
+    articles += f", {summary.skipped} already done" if summary.skipped else ""
+    articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
+    ungrounded = f"{summary.ungrounded} ungrounded"
+    ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
+    usage = summary.usage
+    parts = [
+        articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",
+        f"{summary.attempts} requests ({summary.reasks} re-asks)", f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.completion_tokens} out)",
+        f"{summary.elapsed_s:.1f}s ({per_article:.3g}s/article)",
+    ]  # fmt: skip
+    err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)

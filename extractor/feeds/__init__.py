@@ -1,0 +1,6 @@
+"""Inputs to Articles: RSS 2.0, Atom and RSS 1.0 feeds from a file or URL (feedparser lives here alone)."""
+
+from .html import html_to_text, strip_tracking
+from .reader import Feed, load_feed
+
+__all__ = ["Feed", "html_to_text", "load_feed", "strip_tracking"]

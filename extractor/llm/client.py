@@ -1,0 +1,269 @@
+"""The LLM backend: any OpenAI-compatible endpoint through the `openai` SDK (only this stage imports openai).
+
+One extraction is: render the prompt, send it in the negotiated structured-output mode, retry transient
+failures (tenacity: 429 honouring Retry-After, 5xx, timeouts, dropped connections), validate the reply and
+re-ask with the validation error when it is invalid. The SDK's own retries are off so the layers don't multiply.
+Tokens of every request are counted, failed ones included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Protocol
+
+import openai
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from ..backend import BackendResult
+from ..errors import (
+    BackendError,
+    BackendTimeout,
+    ConfigError,
+    ExtractionFailed,
+    ModeRejected,
+    RateLimited,
+    ServerError,
+)
+from ..models import Article, Usage
+from ..settings import MODES, LLMSettings
+from .examples import ExampleSource, render_examples
+from .limits import RequestLimiter
+from .prompts import PromptTemplate, fit_budget, render
+from .replies import InvalidOutput, parse_extraction, reask_message
+from .schema import SCHEMA_NAME, extraction_schema, schema_hash
+
+MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten minutes
+# A server that does not support a response_format says so with 400/422, or (llama-cpp-python) 500.
+_MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|Input should be 'text'", re.IGNORECASE)
+
+
+class ModeMemory(Protocol):
+    """Remembers which structured-output mode an endpoint accepted (the pipeline's cache is one)."""
+
+    def known_mode(self, endpoint_key: str) -> str | None: ...
+
+    def remember_mode(self, endpoint_key: str, mode: str) -> None: ...
+
+
+class OpenAICompatBackend:
+    """Extraction through an OpenAI-compatible chat completions endpoint."""
+
+    name = "openai"
+    cacheable = True
+    _sleep = staticmethod(asyncio.sleep)  # the wait between retries (tests record it instead of sleeping)
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        prompt: PromptTemplate,
+        modes: ModeMemory | None = None,
+        examples: ExampleSource | None = None,
+        client: openai.AsyncOpenAI | None = None,
+    ) -> None:
+        if not settings.model:
+            raise ConfigError("a model name is required")
+        if prompt.uses_examples and examples is None:
+            raise ConfigError(f"prompt {prompt.name} uses few-shot examples but no golden example pool was given")
+        self.examples = examples
+        self.settings = settings
+        self.model = settings.model
+        self.endpoint = settings.endpoint_identity()
+        self.prompt = prompt
+        self.prompt_name, self.prompt_hash = prompt.name, prompt.hash
+        self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
+        self._modes = modes
+        self._mode_key = f"{self.endpoint}|{self.model}"
+        self._mode: str | None = self._initial_mode()
+        self._mode_confirmed = settings.structured_output != "auto" or self._mode is not None
+        self._negotiation = asyncio.Lock()
+        self._client = client or openai.AsyncOpenAI(
+            api_key=settings.api_key or "no-key",
+            base_url=settings.base_url,
+            max_retries=0,
+            timeout=settings.timeout,
+        )
+
+    def _initial_mode(self) -> str | None:
+        if self.settings.structured_output != "auto":
+            return self.settings.structured_output
+        return self._modes.known_mode(self._mode_key) if self._modes else None
+
+    @property
+    def mode(self) -> str:
+        return self._mode or MODES[0]
+
+    def cache_identity(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "backend": self.name,
+            "model": self.model,
+            "endpoint": self.endpoint,
+            "prompt": self.prompt_hash,
+            "schema": schema_hash(),
+            "mode": self.mode,
+            "examples": self.examples.hash if self.examples else None,
+            "params": {"temperature": s.temperature, "max_tokens": s.max_tokens, "max_input_chars": s.max_input_chars},
+        }
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+    async def extract(self, article: Article) -> BackendResult:
+        text, warning = fit_budget(article.text, self.settings.max_input_chars)
+        examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
+        messages = render(self.prompt, article, text, examples)
+        result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
+        history: list[dict[str, str]] = []
+        raw = None
+        for _ in range(1 + self.settings.max_reasks):
+            try:
+                raw = await self._complete(messages + history, result)
+            except BackendError as exc:
+                exc.attempts, exc.usage = result.attempts, result.usage
+                raise
+            try:
+                result.incidents = parse_extraction(raw).incidents
+                return result
+            except InvalidOutput as exc:
+                history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(exc)}]
+                error = exc
+                result.reasks += 1
+        raise ExtractionFailed(
+            f"output still invalid after {self.settings.max_reasks} re-ask(s): {error}",
+            last_output=raw,
+            attempts=result.attempts,
+            usage=result.usage,
+            reasks=self.settings.max_reasks,
+        )
+
+    async def _complete(self, messages: list[dict[str, str]], result: BackendResult) -> str:
+        """One answer in the negotiated mode; negotiates the mode first when it is not yet known."""
+        if self._mode_confirmed:
+            return await self._complete_in_mode(self.mode, messages, result)
+        async with self._negotiation:
+            if not self._mode_confirmed:
+                for mode in MODES[MODES.index(self.mode) :]:
+                    try:
+                        raw = await self._complete_in_mode(mode, messages, result)
+                    except ModeRejected:
+                        result.warnings.append(f"endpoint rejected structured-output mode {mode}")
+                        continue
+                    self._mode, self._mode_confirmed = mode, True
+                    if self._modes:
+                        self._modes.remember_mode(self._mode_key, mode)
+                    return raw
+                raise BackendError("endpoint rejected every structured-output mode")
+        # Negotiated while this request waited for the lock: send it outside the lock, alongside the others.
+        return await self._complete_in_mode(self.mode, messages, result)
+
+    async def _complete_in_mode(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
+        result.mode = mode
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_attempts),
+            wait=self._wait,
+            sleep=lambda seconds: self._sleep(seconds),
+            retry=retry_if_exception(lambda e: isinstance(e, BackendError) and e.transient),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._request(mode, messages, result)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, retry_state: Any) -> float:
+        """Retry-After when the server sent one, else exponential backoff with jitter."""
+        exc = retry_state.outcome.exception()
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            return min(exc.retry_after, MAX_RETRY_AFTER_S)
+        s = self.settings
+        backoff = wait_exponential_jitter(
+            multiplier=s.retry_initial_wait, max=s.retry_max_wait, jitter=s.retry_initial_wait
+        )
+        return backoff(retry_state)
+
+    async def _request(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
+        estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens
+        async with self.limiter.request(estimate):
+            result.attempts += 1
+            try:
+                response = await self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_tokens,
+                    **_response_format(mode),
+                )
+            except openai.APIError as exc:
+                error = _translate(exc)
+                if isinstance(error, RateLimited):
+                    self.limiter.throttled(error.retry_after)
+                raise error from None
+        self.limiter.succeeded()
+        if response.usage:
+            result.usage += Usage(
+                prompt_tokens=response.usage.prompt_tokens or 0,
+                completion_tokens=response.usage.completion_tokens or 0,
+                total_tokens=response.usage.total_tokens or 0,
+            )
+        choice = response.choices[0] if response.choices else None
+        content = (choice.message.content or "") if choice else ""
+        if choice is not None and choice.finish_reason == "length":
+            result.warnings.append("reply cut at max_tokens")
+        return content
+
+
+def _response_format(mode: str) -> dict[str, Any]:
+    """The request's response_format for a structured-output mode."""
+    if mode == "json_schema":
+        schema = {"name": SCHEMA_NAME, "schema": extraction_schema(), "strict": True}
+        return {"response_format": {"type": "json_schema", "json_schema": schema}}
+    if mode == "json_object_schema":
+        return {"response_format": {"type": "json_object", "schema": extraction_schema()}}
+    if mode == "json_object":
+        return {"response_format": {"type": "json_object"}}
+    return {}
+
+
+def _translate(exc: openai.APIError) -> BackendError | ConfigError:
+    """Our error for an SDK error; the message never contains credentials."""
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendTimeout("request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return BackendTimeout(f"connection error: {type(exc.__cause__ or exc).__name__}")
+    if not isinstance(exc, openai.APIStatusError):
+        return BackendError(f"API error: {_short(exc)}")
+    status, detail = exc.status_code, _short(exc)
+    if status in (400, 422, 500) and _MODE_REJECTION.search(detail):
+        return ModeRejected(f"HTTP {status}: {detail}", status=status)
+    if status == 429:
+        return RateLimited(f"HTTP 429: {detail}", retry_after=_retry_after(exc.response.headers))
+    if status in (401, 403):
+        return ConfigError(f"endpoint refused the credentials (HTTP {status}); check OPENAI_API_KEY")
+    if status == 404:
+        return ConfigError(f"HTTP 404 from the endpoint: {detail} (check --model and --base-url)")
+    if status >= 500 or status in (408, 409):
+        return ServerError(f"HTTP {status}: {detail}", status=status)
+    return BackendError(f"HTTP {status}: {detail}", status=status)
+
+
+def _short(exc: openai.APIError, limit: int = 300) -> str:
+    """The server's own error message, shortened."""
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        body = error.get("message", error) if isinstance(error, dict) else error
+    text = str(body) if body else exc.message
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from retry-after-ms or retry-after (seconds; HTTP dates are ignored)."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue
+    return None

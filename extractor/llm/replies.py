@@ -1,0 +1,53 @@
+"""Reading what the model returns: lenient JSON parsing, schema validation, and the re-ask message."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from pydantic import ValidationError
+
+from ..models import Extraction
+
+_FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+class InvalidOutput(ValueError):
+    """The model's reply is not valid JSON or does not match the schema; `str()` is the re-ask text."""
+
+
+def parse_extraction(raw: str) -> Extraction:
+    """Validate a model reply, tolerating Markdown fences and prose around the JSON object."""
+    text = raw.strip()
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    if not text.startswith(("{", "[")):
+        start, end = text.find("{"), text.rfind("}")
+        if start == -1 or end < start:
+            raise InvalidOutput("the reply holds no JSON object")
+        text = text[start : end + 1]
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidOutput(f"the reply is not valid JSON: {exc}") from None
+    if isinstance(data, list):
+        data = {"incidents": data}
+    try:
+        return Extraction.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidOutput(_describe(exc)) from None
+
+
+def _describe(exc: ValidationError, limit: int = 12) -> str:
+    lines = [f"- {'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:limit]]
+    more = exc.error_count() - limit
+    return "the reply does not match the schema:\n" + "\n".join(lines) + (f"\n- … and {more} more" if more > 0 else "")
+
+
+def reask_message(error: InvalidOutput) -> str:
+    """The user message appended after an invalid reply."""
+    return (
+        f"Your previous reply was invalid: {error}\n"
+        "Reply again with only the corrected JSON object, following the schema exactly."
+    )

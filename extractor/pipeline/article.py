@@ -1,0 +1,102 @@
+"""One article through the pipeline: cache lookup, backend call, date resolution, grounding, the output record."""
+
+from __future__ import annotations
+
+import time
+
+from ..backend import Backend, BackendResult
+from ..errors import BackendError, ExtractionFailed
+from ..llm.schema import schema_hash
+from ..models import Article, ArticleRecord, Provenance, Usage
+from .cache import ResultCache, cache_key
+from .dates import resolve_relative_dates
+from .grounding import ground
+
+
+async def extract_one(
+    article: Article, backend: Backend, cache: ResultCache | None = None, *, drop_ungrounded: bool = False
+) -> ArticleRecord:
+    """The record for one article; a backend failure becomes a failed record, never an exception.
+
+    ConfigError (bad credentials, unknown model) is raised: it would fail every article alike.
+    """
+    started = time.perf_counter()
+    cache = cache if backend.cacheable else None
+    cached = cache.get(cache_key(backend.cache_identity(), article)) if cache else None
+    try:
+        result = cached or await backend.extract(article)
+    except ExtractionFailed as exc:
+        return _record(
+            article,
+            backend,
+            started,
+            error=str(exc),
+            raw=exc.last_output,
+            attempts=exc.attempts,
+            usage=exc.usage,
+            reasks=exc.reasks,
+        )
+    except BackendError as exc:
+        return _record(
+            article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage
+        )
+    if cached is None and cache is not None:
+        cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
+    resolved, notes = resolve_relative_dates(result.incidents, article.published)
+    incidents = ground(resolved, article.text)
+    kept = [i for i in incidents if i.grounded] if drop_ungrounded else incidents
+    return _record(
+        article,
+        backend,
+        started,
+        result=result,
+        cache_hit=cached is not None,
+        incidents=kept,
+        dropped=len(incidents) - len(kept),
+        notes=notes,
+    )
+
+
+def _record(
+    article: Article,
+    backend: Backend,
+    started: float,
+    *,
+    result: BackendResult | None = None,
+    cache_hit: bool = False,
+    incidents: list | None = None,
+    dropped: int = 0,
+    notes: list[str] | None = None,
+    error: str | None = None,
+    raw: str | None = None,
+    attempts: int = 0,
+    reasks: int = 0,
+    usage: Usage | None = None,
+) -> ArticleRecord:
+    provenance = Provenance(
+        backend=backend.name,
+        model=backend.model,
+        endpoint=backend.endpoint,
+        prompt_name=backend.prompt_name,
+        prompt_hash=backend.prompt_hash,
+        schema_hash=schema_hash(),
+        mode=result.mode if result else backend.mode,
+        attempts=result.attempts if result else attempts,
+        reasks=result.reasks if result else reasks,
+        usage=result.usage if result else (usage or Usage()),
+        cache_hit=cache_hit,
+        latency_s=round(time.perf_counter() - started, 4),
+    )
+    return ArticleRecord(
+        article_id=article.id,
+        title=article.title,
+        link=article.link,
+        published=article.published,
+        status="failed" if error else "ok",
+        incidents=incidents or [],
+        ungrounded_dropped=dropped,
+        warnings=(result.warnings if result else []) + (notes or []),
+        error=error,
+        raw_output=raw,
+        provenance=provenance,
+    )

@@ -1,0 +1,158 @@
+"""Settings, typed and validated (pydantic-settings): command-line values over environment variables over an
+optional TOML config file.
+
+The config file (`--config FILE`, or `$EXTRACT_CONFIG`, or `./extract.toml` when present) holds the same
+names as the options, e.g.:
+
+    model = "gpt-4o-mini"
+    base_url = "http://127.0.0.1:8000/v1"
+    structured_output = "auto"
+    concurrency = 8
+
+Environment: `EXTRACT_<NAME>` for every setting (`EXTRACT_MODEL`, `EXTRACT_CONCURRENCY`, ...), and the
+OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL`. A wrong type or an unknown name is a ConfigError
+naming the setting and where it came from. The API key is never shown: not in repr, logs or errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import AliasChoices, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import ConfigError
+
+MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
+BASELINE_MODEL = "baseline"
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+StructuredOutput = Literal["auto", "json_schema", "json_object_schema", "json_object", "prompt"]
+
+
+class LLMSettings(BaseSettings):
+    """How to reach and drive an OpenAI-compatible endpoint. `api_key` is never logged or cached."""
+
+    model_config = SettingsConfigDict(env_prefix="EXTRACT_", extra="forbid", populate_by_name=True)
+
+    model: str | None = None
+    base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EXTRACT_BASE_URL"))
+    api_key: str | None = Field(
+        default=None, repr=False, validation_alias=AliasChoices("OPENAI_API_KEY", "EXTRACT_API_KEY")
+    )
+    structured_output: StructuredOutput = "auto"
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    max_tokens: int = Field(default=2048, ge=1)
+    timeout: float = Field(default=120.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    max_reasks: int = Field(default=2, ge=0)
+    max_input_chars: int = Field(default=24000, ge=500)
+    retry_initial_wait: float = Field(default=1.0, ge=0)
+    retry_max_wait: float = Field(default=60.0, ge=0)
+    rpm: int | None = Field(default=None, ge=1)
+    tpm: int | None = Field(default=None, ge=1)
+    concurrency: int = Field(default=4, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Options (init values) first, then the environment; the config file comes in as init values below them."""
+        return init_settings, env_settings
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.model == BASELINE_MODEL
+
+    def endpoint_identity(self) -> str:
+        """The base URL without credentials, query or fragment: safe to log and to hash."""
+        parts = urlsplit(self.base_url or "https://api.openai.com/v1")
+        host = parts.hostname or ""
+        netloc = f"{host}:{parts.port}" if parts.port else host
+        return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def config_path(path: str | None) -> str | None:
+    """The config file in force: `path`, else $EXTRACT_CONFIG, else ./extract.toml when it exists."""
+    return path or os.environ.get("EXTRACT_CONFIG") or ("extract.toml" if Path("extract.toml").is_file() else None)
+
+
+def load_config_file(path: str | None) -> dict[str, Any]:
+    """The TOML config as a dict ({} when there is none); unknown names are refused."""
+    chosen = config_path(path)
+    if not chosen:
+        return {}
+    try:
+        with open(chosen, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {chosen}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {chosen} is not valid TOML: {exc}") from None
+    unknown = sorted(set(data) - set(LLMSettings.model_fields))
+    if unknown:
+        raise ConfigError(f"config file {chosen}: unknown setting(s) {', '.join(unknown)}")
+    return data
+
+
+def _validated(values: dict[str, Any], source: str, *, with_env: bool = True) -> LLMSettings:
+    try:
+        return LLMSettings(**values) if with_env else LLMSettings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        shown = "" if "api_key" in name.lower() else f" (got {first.get('input')!r})"
+        raise ConfigError(f"setting {name}: {first['msg']}{shown}; from {source}") from None
+
+
+def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tuple[LLMSettings, str | None]:
+    """Settings from CLI values (None = not given), env and config file; and a notice when the baseline was chosen.
+
+    With no model, no endpoint and no key anywhere, the offline baseline is used.
+    """
+    file_values = load_config_file(config_path_)
+    chosen = config_path(config_path_)
+    _validated(file_values, f"config file {chosen}", with_env=False)  # a bad file value is named as such
+    given = {k: v for k, v in cli.items() if v is not None}
+    # The environment sits between the two: pydantic-settings reads it under init values, so the file's values
+    # are only passed for names that neither an option nor the environment sets.
+    env_set = _env_names()
+    merged = {k: v for k, v in file_values.items() if k not in env_set} | given
+    settings = _validated(merged, "options and environment")
+    notice = None
+    if settings.model is None:
+        if settings.base_url is None and settings.api_key is None:
+            settings.model = BASELINE_MODEL
+            notice = (
+                "No LLM configured: using the offline baseline extractor (rules, no model). "
+                "To use an LLM, pass --model and --base-url, or set OPENAI_API_KEY / OPENAI_BASE_URL."
+            )
+        elif settings.base_url is None:
+            settings.model = DEFAULT_OPENAI_MODEL
+        else:
+            raise ConfigError(f"--model is required with endpoint {settings.endpoint_identity()}")
+    return settings, notice
+
+
+def _env_names() -> set[str]:
+    """Setting names that the environment sets."""
+    names = set()
+    for name, field in LLMSettings.model_fields.items():
+        aliases = field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else []
+        candidates = [str(a) for a in aliases] or [f"EXTRACT_{name.upper()}"]
+        if any(os.environ.get(c) for c in candidates):
+            names.add(name)
+    return names

@@ -1,0 +1,147 @@
+"""Writing records as they finish: JSONL (a line per article) or CSV (a row per incident)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import IO, Protocol
+
+from ..errors import OutputError
+from ..models import ArticleRecord, Count, GroundedIncident
+
+FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = [
+    "article_id",
+    "title",
+    "link",
+    "published",
+    "status",
+    "error",
+    "incident",
+    "primary",
+    "summary",
+    "date",
+    "date_text",
+    "country",
+    "region",
+    "location",
+    "attack_type",
+    "suicide",
+    "perpetrators",
+    "targets",
+    "weapons",
+    "killed_min",
+    "killed_max",
+    "wounded_min",
+    "wounded_max",
+    "perpetrators_killed_min",
+    "perpetrators_killed_max",
+    "kidnapped_min",
+    "kidnapped_max",
+    "claims",
+    "grounded",
+    "evidence",
+    "model",
+    "prompt_hash",
+]
+
+
+class RecordWriter(Protocol):
+    def write(self, record: ArticleRecord) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class JsonlWriter:
+    """One JSON line per article, flushed at once so a crash loses nothing finished."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
+
+    def write(self, record: ArticleRecord) -> None:
+        self._stream.write(record.model_dump_json() + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._stream is not sys.stdout:
+            self._stream.close()
+
+
+class CsvWriter:
+    """A row per incident (a failed article gets one row carrying its error), flushed per article."""
+
+    def __init__(self, stream: IO[str], write_header: bool = True) -> None:
+        self._stream = stream
+        self._csv = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+        if write_header:
+            self._csv.writeheader()
+
+    def write(self, record: ArticleRecord) -> None:
+        base = {
+            "article_id": record.article_id,
+            "title": record.title,
+            "link": record.link,
+            "published": record.published.isoformat() if record.published else "",
+            "status": record.status,
+            "error": record.error or "",
+            "model": record.provenance.model,
+            "prompt_hash": record.provenance.prompt_hash or "",
+        }
+        if record.status == "failed":
+            self._csv.writerow(base)
+        for index, incident in enumerate(record.incidents):
+            self._csv.writerow({**base, **_incident_row(index, incident)})
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._stream is not sys.stdout:
+            self._stream.close()
+
+
+def _count(prefix: str, count: Count | None) -> dict[str, object]:
+    return {
+        f"{prefix}_min": count.min if count else "",
+        f"{prefix}_max": count.max if count and count.max is not None else "",
+    }
+
+
+def _incident_row(index: int, incident: GroundedIncident) -> dict[str, object]:
+    return {
+        "incident": index,
+        "primary": incident.primary,
+        "summary": incident.summary,
+        "date": incident.date or "",
+        "date_text": incident.date_text or "",
+        "country": incident.country or "",
+        "region": incident.region or "",
+        "location": incident.location or "",
+        "attack_type": incident.attack_type,
+        "suicide": incident.suicide,
+        "perpetrators": "; ".join(f"{p.name} ({p.attribution})" for p in incident.perpetrators),
+        "targets": "; ".join(f"{t.type}: {t.description}" for t in incident.targets),
+        "weapons": "; ".join(incident.weapons),
+        **_count("killed", incident.killed),
+        **_count("wounded", incident.wounded),
+        **_count("perpetrators_killed", incident.perpetrators_killed),
+        **_count("kidnapped", incident.kidnapped),
+        "claims": json.dumps([c.model_dump() for c in incident.claims], ensure_ascii=False) if incident.claims else "",
+        "grounded": incident.grounded,
+        "evidence": " | ".join(incident.evidence),
+    }
+
+
+def open_writer(path: str, fmt: str, *, append: bool = False) -> RecordWriter:
+    """A writer to `path` ('-' is stdout); `append` continues an existing file."""
+    if fmt not in FORMATS:
+        raise OutputError(f"unknown format {fmt!r} (choose {' or '.join(FORMATS)})")
+    if path == "-":
+        stream: IO[str] = sys.stdout
+    else:
+        try:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            stream = open(path, "a" if append else "w", encoding="utf-8", newline="" if fmt == "csv" else None)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    return JsonlWriter(stream) if fmt == "jsonl" else CsvWriter(stream, write_header=not append)
