@@ -1,0 +1,113 @@
+"""The layout is the pipeline: each stage imports only from the shared core and from the stages before it,
+a backend never from its sibling, the judge never from a predictor, and each third-party client lives in one stage."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import extractor
+
+PACKAGE = Path(extractor.__file__).parent
+CORE = {"errors", "models", "settings", "resources", "backend"}
+# Stage -> the stages it may import (besides the core). llm and baseline are sibling backends.
+ALLOWED = {
+    "text": set(),
+    "feeds": {"text"},
+    "llm": {"text"},
+    "baseline": {"text"},
+    "pipeline": {"text", "llm", "baseline"},
+    "store": {"text"},
+    "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
+    "cli": {"text", "feeds", "llm", "pipeline", "store", "evaluation"},
+}
+# Third-party libraries that only one stage may import.
+OWNERS = {"openai": "llm", "feedparser": "feeds", "typer": "cli", "rich": "cli", "diskcache": "pipeline"}
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "_data" not in p.parts)
+
+
+def _stage(path: Path) -> str:
+    relative = path.relative_to(PACKAGE).parts
+    return relative[0] if len(relative) > 1 else "core"
+
+
+def _imports(path: Path) -> list[str]:
+    """Absolute dotted names of everything a module imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = ["extractor", *path.relative_to(PACKAGE).parts[:-1]]
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                names.append(".".join(base + ([node.module] if node.module else [])))
+            else:
+                names.append(node.module or "")
+    return names
+
+
+def test_stages_are_the_top_level_folders():
+    folders = {p.name for p in PACKAGE.iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(ALLOWED)
+    root = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"}
+    assert root == CORE, "the root holds only the cross-cutting modules"
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_follow_the_pipeline(path: Path):
+    stage = _stage(path)
+    for name in _imports(path):
+        parts = name.split(".")
+        if parts[0] != "extractor" or len(parts) == 1:
+            owner = OWNERS.get(parts[0])
+            assert owner in (None, stage), f"{name} may only be imported in {owner}/"
+            continue
+        target = parts[1]
+        if stage == "core":
+            assert target in CORE, f"core module imports the {target} stage"
+        elif target not in CORE and target != stage:
+            assert target in ALLOWED[stage], f"{stage}/ must not import {target}/"
+
+
+def test_imports_are_resolved_to_stages():
+    names = _imports(PACKAGE / "evaluation" / "evaluate.py")
+    assert "extractor.pipeline" in names and "extractor.errors" in names and "extractor.evaluation.golden" in names
+
+
+PUBLIC_API = [
+    "__version__", "Article", "ArticleRecord", "Count", "Extraction", "GoldArticle", "GoldIncident", "GroundedIncident",
+    "Incident", "ConfigError", "ExtractorError", "FeedError", "GoldenError", "OutputError", "LLMSettings",
+    "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema", "ResultCache",
+    "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "read_records", "compare", "evaluate",
+    "load_golden", "score", "score_predictions",
+]  # fmt: skip
+
+
+def test_public_api_is_pinned():
+    assert sorted(extractor.__all__) == sorted(PUBLIC_API), "the public API changed: update PUBLIC_API on purpose"
+    for name in extractor.__all__:
+        assert getattr(extractor, name) is not None
+    with pytest.raises(AttributeError):
+        extractor.no_such_name  # noqa: B018
+
+
+def test_public_api_runs_a_feed(tmp_path: Path):
+    import asyncio
+
+    from extractor import create_backend, load_feed, load_prompt, open_writer, read_records, resolve_settings, run_feed
+
+    settings, _ = resolve_settings({"model": "baseline"})
+    feed = load_feed(str(Path(__file__).parent.parent / "golden" / "feed.xml"))
+    writer = open_writer(str(tmp_path / "out.jsonl"), "jsonl")
+    summary = asyncio.run(run_feed(feed.articles, create_backend(settings, load_prompt()), writer))
+    writer.close()
+    records, unreadable = read_records(tmp_path / "out.jsonl")
+    assert summary.articles == len(records) == 10 and unreadable == 0
+    assert summary.incidents == sum(len(r.incidents) for r in records) > 0
