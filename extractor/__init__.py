@@ -59,7 +59,41 @@ _EXPORTS = {
     "score_predictions": "evaluation",
 }
 
-__all__ = ["__version__", *_EXPORTS]
+__all__ = [
+    "__version__",
+    "Article",
+    "ArticleRecord",
+    "Count",
+    "Extraction",
+    "GoldArticle",
+    "GoldIncident",
+    "GroundedIncident",
+    "Incident",
+    "ConfigError",
+    "ExtractorError",
+    "FeedError",
+    "GoldenError",
+    "OutputError",
+    "LLMSettings",
+    "resolve_settings",
+    "Feed",
+    "load_feed",
+    "PromptTemplate",
+    "load_prompt",
+    "extraction_schema",
+    "ResultCache",
+    "RunSummary",
+    "create_backend",
+    "extract_one",
+    "run_feed",
+    "open_writer",
+    "read_records",
+    "compare",
+    "evaluate",
+    "load_golden",
+    "score",
+    "score_predictions",
+]
 
 
 def __getattr__(name: str) -> Any:
