@@ -229,3 +229,6 @@ class GoldArticle(BaseModel):
     title: str
     incidents: list[GoldIncident]
     notes: str | None = None
+    split: Literal["dev", "test"] | None = Field(
+        default=None, description="For sets split in two: dev (tune on it) or test (report only)."
+    )

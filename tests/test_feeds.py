@@ -59,6 +59,25 @@ def test_atom_entry_is_cleaned_and_keeps_its_timezone(tmp_path: Path) -> None:
     assert article.published.utcoffset() == dt.timedelta(hours=2)
 
 
+MEDIA_TEXT = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Weekly</title><link>https://weekly.test/</link><description>d</description>
+<item><title>Analysis</title><link>https://weekly.test/a</link><guid>https://weekly.test/a</guid>
+<description>A one-line summary.</description>
+<media:content url="https://weekly.test/a.jpg"><media:description>A photo caption.</media:description></media:content>
+<content:encoded><![CDATA[<p>The full article, first paragraph.</p><p>Second paragraph of the article.</p>]]></content:encoded>
+</item></channel></rss>
+"""
+
+
+def test_the_longest_content_part_is_the_article(tmp_path: Path) -> None:
+    """A media:description caption, which feedparser lists as content before content:encoded, is not the article."""
+    path = tmp_path / "weekly.xml"
+    path.write_text(MEDIA_TEXT)
+    (article,) = load_feed(str(path)).articles
+    assert article.text == "The full article, first paragraph.\n\nSecond paragraph of the article."
+
+
 def test_rss1_rdf_entry_uses_the_description_and_a_detracked_id(tmp_path: Path) -> None:
     path = tmp_path / "rdf.xml"
     path.write_text(RDF)

@@ -3,57 +3,74 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
 from ..evaluation import compare as compare_runs
-from ..evaluation import evaluate, load_golden, score_predictions
-from ..evaluation.golden import GOLDEN_FEED
+from ..evaluation import score_predictions
+from ..evaluation.evaluate import evaluate_set
+from ..evaluation.golden import golden_set, named_sets
 from ..store import DEFAULT_RUNS_DIR, predictions_path
 from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
-from .options import GOLDEN_LABELS, AsJson, FailUnder, Golden, Quiet, RunsDir, SettingOptions, with_setting_options
+from .options import AsJson, FailUnder, Golden, Quiet, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
-from .tables import print_comparison, print_scores
+from .tables import print_comparison, print_scores, print_sets
 
 
 @app.command("eval")
 @with_setting_options
 def eval_command(
-    feed: Annotated[str, typer.Option(help="The golden feed.")] = str(GOLDEN_FEED),
-    golden: Golden = GOLDEN_LABELS,
+    golden: Golden = "seed",
+    feed: Annotated[Optional[str], typer.Option(help="The feed of a labels file given as --golden.")] = None,
+    all_sets: Annotated[bool, typer.Option("--all", help="Evaluate on every named golden set; one table.")] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
-    name: Annotated[str | None, typer.Option(help="Run id (default: time-model-prompt).")] = None,
-    price_in: Annotated[float | None, typer.Option(help="USD per million input tokens, for the cost.")] = None,
-    price_out: Annotated[float | None, typer.Option(help="USD per million output tokens, for the cost.")] = None,
+    name: Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")] = None,
+    price_in: Annotated[Optional[float], typer.Option(help="USD per million input tokens, for the cost.")] = None,
+    price_out: Annotated[Optional[float], typer.Option(help="USD per million output tokens, for the cost.")] = None,
     as_json: AsJson = False,
     fail_under: FailUnder = None,
     quiet: Quiet = False,
     *,
     llm: SettingOptions,
 ) -> None:
-    """Extract the golden feed into a stored run (through the cache) and score it against the labels."""
+    """Extract a golden set into a stored run (through the cache) and score it against its labels."""
     settings, template, cache = guarded(lambda: prepare(llm))
-    progress = progress_bar(len(guarded(lambda: load_golden(golden))), quiet or as_json)
+    sets = list(named_sets().values()) if all_sets else [guarded(lambda: golden_set(golden, feed))]
     prices = (price_in or 0.0, price_out or 0.0) if price_in is not None or price_out is not None else None
-    work = evaluate(
-        settings, template, cache, feed_path=feed, golden_path=golden, runs_dir=runs_dir, name=name,
-        price_per_million=prices, on_record=lambda _: progress.advance(progress.task_ids[0]),
-    )  # fmt: skip
+    results = []
     try:
-        result = guarded(lambda: in_loop(progress, work))
+        for chosen in sets:
+            progress = progress_bar(len(guarded(chosen.gold)), quiet or as_json)
+            run_name = f"{name}-{chosen.name}" if name and all_sets else name
+            work = evaluate_set(
+                settings, template, cache, chosen, runs_dir=runs_dir, name=run_name, price_per_million=prices,
+                on_record=lambda _, p=progress: p.advance(p.task_ids[0]),
+            )  # fmt: skip
+            results.append((chosen, guarded(lambda work=work, p=progress: in_loop(p, work))))
     finally:
         cache.close()
     if as_json:
-        typer.echo(json.dumps({"run_dir": str(result.run_dir), "manifest": result.manifest.model_dump(mode="json"),
-                               **json.loads(result.scores.to_json())}))  # fmt: skip
+        typer.echo(json.dumps([
+            {"set": chosen.name, "development": chosen.development, "run_dir": str(result.run_dir),
+             "manifest": result.manifest.model_dump(mode="json"), **json.loads(result.scores.to_json())}
+            for chosen, result in results
+        ] if all_sets else {"run_dir": str(results[0][1].run_dir),
+                            "manifest": results[0][1].manifest.model_dump(mode="json"),
+                            **json.loads(results[0][1].scores.to_json())}))  # fmt: skip
+    elif all_sets:
+        print_sets([(chosen.name, chosen.development, result.scores.all) for chosen, result in results], out)
     else:
+        chosen, result = results[0]
         print_summary(result.summary, str(result.run_dir))
         print_scores(result.scores.primary, out, worst=0)
         print_scores(result.scores.all, out)
         cost = result.manifest.estimated_cost_usd
-        out.print(f"run stored in {result.run_dir}" + (f"; estimated cost ${cost:.4f}" if cost is not None else ""))
-    check_threshold(result.scores.all.incidents.f1, fail_under)
+        use = "development" if chosen.development else "test: report only, never tune on it"
+        out.print(f"golden set {chosen.name} ({use}); run stored in {result.run_dir}"
+                  + (f"; estimated cost ${cost:.4f}" if cost is not None else ""))  # fmt: skip
+    for _, result in results:
+        check_threshold(result.scores.all.incidents.f1, fail_under)
 
 
 def check_threshold(f1: float | None, fail_under: float | None) -> None:
@@ -66,13 +83,13 @@ def score(
     predictions: Annotated[
         str, typer.Argument(help="Predictions JSONL (an `extract run` output), or a run id/folder.")
     ],
-    golden: Golden = GOLDEN_LABELS,
+    golden: Golden = "seed",
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     as_json: AsJson = False,
     fail_under: FailUnder = None,
 ) -> None:
     """Score stored predictions against the golden labels (no LLM call)."""
-    gold = guarded(lambda: load_golden(golden))
+    gold = guarded(lambda: golden_set(golden).gold())
     scores, _ = guarded(lambda: score_predictions(predictions_path(predictions, runs_dir), gold))
     if as_json:
         typer.echo(scores.to_json())
@@ -86,13 +103,13 @@ def score(
 def compare(
     run_a: Annotated[str, typer.Argument(help="Baseline run: run id, run folder or predictions JSONL.")],
     run_b: Annotated[str, typer.Argument(help="Candidate run, compared against RUN_A.")],
-    golden: Golden = GOLDEN_LABELS,
+    golden: Golden = "seed",
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     primary_only: Annotated[bool, typer.Option(help="Compare on primary incidents only.")] = False,
     as_json: AsJson = False,
 ) -> None:
     """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
-    gold = guarded(lambda: load_golden(golden))
+    gold = guarded(lambda: golden_set(golden).gold())
     (scores_a, preds_a), (scores_b, preds_b) = (
         guarded(lambda ref=ref: score_predictions(predictions_path(ref, runs_dir), gold)) for ref in (run_a, run_b)
     )

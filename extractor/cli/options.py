@@ -11,10 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
-from ..evaluation.golden import DEFAULT_PATH
 from ..llm.prompts import DEFAULT_PROMPT
 
-GOLDEN_LABELS = str(DEFAULT_PATH)
 
 # The settings options of every command that extracts: name -> (annotation, default). None = not given.
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
@@ -88,7 +86,7 @@ def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-Golden = Annotated[str, typer.Option(help="Golden labels (JSONL).")]
+Golden = Annotated[str, typer.Option(help="Golden set: seed, news-dev, news-test, or a labels .jsonl file.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incidents F1 is below this (0-1), for CI.")]
 RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]

@@ -7,13 +7,12 @@ from typing import Annotated
 import typer
 
 from ..errors import ConfigError, ExtractorError
-from ..evaluation.fewshot import ExamplePool
-from ..evaluation.golden import GOLDEN_FEED
+from ..evaluation.evaluate import seed_examples
 from ..feeds import load_feed
 from ..pipeline import RunSummary, create_backend, run_feed
 from ..store import open_writer, prepare_resume
 from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, in_loop, prepare, progress_bar
-from .options import GOLDEN_LABELS, Quiet, SettingOptions, with_setting_options
+from .options import Quiet, SettingOptions, with_setting_options
 
 
 @app.command()
@@ -44,7 +43,7 @@ def run(
         settings, template, cache = prepare(llm)
         for warning in parsed.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        examples = ExamplePool.from_golden(str(GOLDEN_FEED), GOLDEN_LABELS) if template.uses_examples else None
+        examples = seed_examples() if template.uses_examples else None
         backend = create_backend(settings, template, cache, examples)
         done = prepare_resume(output, backend.model, backend.prompt_hash) if resume else set()
         return parsed.articles, settings, cache, backend, done, open_writer(output, fmt, append=resume)

@@ -34,6 +34,15 @@ def headline_table(scores: RunScores) -> Table:
     table.add_column("95% CI", justify="right")
     for name in ("precision", "recall", "f1"):
         table.add_row(name, _pct(getattr(s, name)), _ci(getattr(s, f"{name}_ci")))
+    r = scores.relevance
+    table.add_row("document relevance F1", _pct(r.f1), _ci(r.f1_ci))
+    table.add_row(
+        f"no-incident score ({scores.n_negative} articles without gold; lower is better)",
+        _pct(scores.no_incident),
+        _ci(scores.no_incident_ci),
+    )
+    if scores.n_set_aside:
+        table.add_row("predicted incidents set aside (out of scope)", str(scores.n_set_aside), "")
     return table
 
 
@@ -156,3 +165,27 @@ def comparison_view(comparison: Comparison, limit: int = 20) -> Group:
 
 def print_comparison(comparison: Comparison, console: Console, limit: int = 20) -> None:
     console.print(comparison_view(comparison, limit))
+
+
+def sets_table(rows: list[tuple[str, bool, RunScores]]) -> Table:
+    """One row per golden set: incident P/R/F1 and document relevance with intervals, the no-incident score."""
+    table = Table(title="Golden sets, all incidents (95% bootstrap intervals)")
+    for name in ("set", "use", "articles", "incident P", "incident R", "incident F1", "relevance F1", "no-incident"):
+        table.add_column(name, justify="left" if name in ("set", "use") else "right")
+    for name, development, scores in rows:
+        s = scores.incidents
+        table.add_row(
+            name,
+            "dev" if development else "test",
+            str(scores.n_articles),
+            _pct(s.precision),
+            _pct(s.recall),
+            f"{_pct(s.f1)} {_ci(s.f1_ci)}",
+            f"{_pct(scores.relevance.f1)} {_ci(scores.relevance.f1_ci)}",
+            f"{_pct(scores.no_incident)} {_ci(scores.no_incident_ci)} of {scores.n_negative}",
+        )
+    return table
+
+
+def print_sets(rows: list[tuple[str, bool, RunScores]], console: Console) -> None:
+    console.print(sets_table(rows))

@@ -54,3 +54,14 @@ def resampled_prf(counts: np.ndarray, n_resamples: int = N_RESAMPLES, seed: int 
     """P/R/F1 per resample and metric for an array (articles, metrics, 3) of TP/FP/FN counts."""
     weights = resample_weights(counts.shape[0], n_resamples, seed)
     return prf(np.einsum("bn,nkc->bkc", weights, counts))
+
+
+def ratio_interval(
+    numerators: list[float], denominators: list[float], n_resamples: int = N_RESAMPLES, seed: int = SEED
+) -> Interval:
+    """Interval of sum(numerators) / sum(denominators) over article resamples (e.g. the no-incident rate)."""
+    if not numerators or not any(denominators):
+        return Interval()
+    weights = resample_weights(len(numerators), n_resamples, seed)
+    num, den = weights @ np.asarray(numerators, dtype=float), weights @ np.asarray(denominators, dtype=float)
+    return interval(np.divide(num, den, out=np.full(num.shape, np.nan), where=den > 0))

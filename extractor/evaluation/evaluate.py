@@ -1,4 +1,4 @@
-"""Evaluation: extract the golden feed into a new stored run, then score it against the golden labels.
+"""Evaluation: extract a golden set's articles into a new stored run, then score the run against its labels.
 
 Scoring only reads stored predictions, so a scorer change re-scores old runs without a single LLM call.
 """
@@ -12,27 +12,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import GoldenError
-from ..feeds import load_feed
 from ..llm import PromptTemplate, schema_hash
-from ..models import ArticleRecord, GoldArticle
+from ..models import Article, ArticleRecord, GoldArticle
 from ..pipeline import ResultCache, RunSummary, create_backend, run_feed
 from ..settings import LLMSettings
 from ..store import load_predictions, open_writer
 from ..store.runs import METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, new_run_dir, save_manifest
 from .fewshot import ExamplePool
-from .golden import load_golden
-from .metrics import RunScores, score
+from .golden import DEFAULT_PATH, GOLDEN_FEED, GoldenSet
+from .metrics import PredFilter, RunScores, score
 
 
 @dataclass
 class Scores:
-    """Both views of one set of predictions."""
+    """The views of one set of predictions: all incidents, primary incidents, and (for a benchmark with a scope
+    of its own) all incidents with out-of-scope predictions set aside."""
 
     all: RunScores
     primary: RunScores
+    scoped: RunScores | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"all": self.all.model_dump(mode="json"), "primary": self.primary.model_dump(mode="json")})
+        views = {"all": self.all, "primary": self.primary} | ({"scoped": self.scoped} if self.scoped else {})
+        return json.dumps({name: view.model_dump(mode="json") for name, view in views.items()})
 
 
 @dataclass
@@ -43,11 +45,32 @@ class Evaluation:
     summary: RunSummary
 
 
-def score_predictions(path: Path, gold: dict[str, GoldArticle]) -> tuple[Scores, dict[str, ArticleRecord]]:
-    """Both views of a predictions file, and its records."""
+def score_predictions(
+    path: Path, gold: dict[str, GoldArticle], scope: PredFilter | None = None
+) -> tuple[Scores, dict[str, ArticleRecord]]:
+    """The views of a predictions file (the scoped one when `scope` is given), and its records."""
     predictions, invalid = load_predictions(path)
     views = [score(predictions, gold, primary_only=p, n_invalid_lines=invalid) for p in (False, True)]
-    return Scores(*views), predictions
+    scoped = score(predictions, gold, n_invalid_lines=invalid, keep=scope) if scope else None
+    return Scores(*views, scoped=scoped), predictions
+
+
+def seed_examples() -> ExamplePool:
+    """Few-shot examples come from the seed set (development data), leave-one-out for its own articles."""
+    return ExamplePool.from_golden(str(GOLDEN_FEED), str(DEFAULT_PATH))
+
+
+async def evaluate_set(
+    settings: LLMSettings, prompt: PromptTemplate, cache: ResultCache | None, golden: GoldenSet, **options
+) -> Evaluation:
+    """Evaluate on a golden set (see `evaluate` for the options)."""
+    articles, gold = golden.load()
+    source = ";".join(str(feed) for feed in golden.feeds)
+    label = f"{golden.name} ({golden.labels}{', split ' + golden.split if golden.split else ''})"
+    return await evaluate(
+        settings, prompt, cache, articles=articles, gold=gold, source=source, golden_label=label,
+        golden_sha256=file_sha256(golden.labels), **options,
+    )  # fmt: skip
 
 
 async def evaluate(
@@ -55,20 +78,21 @@ async def evaluate(
     prompt: PromptTemplate,
     cache: ResultCache | None,
     *,
-    feed_path: str,
-    golden_path: str,
+    articles: list[Article],
+    gold: dict[str, GoldArticle],
+    source: str,
+    golden_label: str,
+    golden_sha256: str,
     runs_dir: Path,
     name: str | None = None,
     price_per_million: tuple[float, float] | None = None,
     on_record: Callable[[ArticleRecord], None] | None = None,
+    scope: PredFilter | None = None,
 ) -> Evaluation:
-    """Run the labelled articles of the feed through the backend into `runs_dir`, and score them."""
-    gold = load_golden(golden_path)
-    feed = load_feed(feed_path)
-    articles = [a for a in feed.articles if a.id in gold]
+    """Run the labelled articles through the backend into a new folder of `runs_dir`, and score them."""
     if not articles:
-        raise GoldenError(f"no article of {feed_path} has a label in {golden_path}")
-    examples = ExamplePool(feed.articles, gold) if prompt.uses_examples else None
+        raise GoldenError(f"no article of {source} has a label in {golden_label}")
+    examples = seed_examples() if prompt.uses_examples else None
     backend = create_backend(settings, prompt, cache, examples)
     run_dir = new_run_dir(runs_dir, backend.model, backend.prompt_name, name)
     parameters = settings.model_dump(exclude={"api_key", "model", "base_url"})
@@ -76,7 +100,7 @@ async def evaluate(
         run_id=run_dir.name, started=dt.datetime.now(dt.timezone.utc), backend=backend.name, model=backend.model,
         endpoint=backend.endpoint, prompt_name=backend.prompt_name, prompt_hash=backend.prompt_hash,
         schema_hash=schema_hash(), modes=[], parameters=parameters, code_revision=code_revision(),
-        feed=feed_path, golden=golden_path, golden_sha256=file_sha256(Path(golden_path)),
+        feed=source, golden=golden_label, golden_sha256=golden_sha256,
     )  # fmt: skip
     save_manifest(run_dir, manifest)
     modes: set[str] = set()
@@ -94,7 +118,7 @@ async def evaluate(
         )
     finally:
         writer.close()
-    scores, _ = score_predictions(run_dir / PREDICTIONS, gold)
+    scores, _ = score_predictions(run_dir / PREDICTIONS, gold, scope)
     (run_dir / METRICS).write_text(scores.to_json(), encoding="utf-8")
     manifest.finished = dt.datetime.now(dt.timezone.utc)
     manifest.modes = sorted(modes)

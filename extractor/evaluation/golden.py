@@ -1,18 +1,79 @@
-"""Golden labels: read a labels file (one GoldArticle per line, e.g. golden/labels.jsonl) and validate every line."""
+"""Golden sets: the named sets shipped in golden/ (their feeds, labels and split) and reading a labels file
+(one GoldArticle per line) with every line validated.
+
+| name      | articles                                  | use                          |
+| --------- | ----------------------------------------- | ---------------------------- |
+| seed      | golden/feed.xml, golden/labels.jsonl      | development (prompts, rules) |
+| news-dev  | golden/news/feeds/*.xml, split "dev"      | development                  |
+| news-test | golden/news/feeds/*.xml, split "test"     | test: report, never tune     |
+"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from ..errors import GoldenError
-from ..models import GoldArticle
+from ..feeds import load_feed
+from ..models import Article, GoldArticle
 from ..resources import data_path
 
 DEFAULT_PATH = data_path("golden", "labels.jsonl")
 GOLDEN_FEED = data_path("golden", "feed.xml")
+
+
+@dataclass(frozen=True)
+class GoldenSet:
+    """A labels file, the feed files its articles come from, and optionally one half of its split."""
+
+    name: str
+    labels: Path
+    feeds: tuple[Path, ...]
+    split: str | None = None
+    development: bool = True
+
+    def gold(self) -> dict[str, GoldArticle]:
+        """The labels, restricted to the split when there is one."""
+        gold = load_golden(self.labels)
+        return {aid: label for aid, label in gold.items() if label.split == self.split} if self.split else gold
+
+    def load(self) -> tuple[list[Article], dict[str, GoldArticle]]:
+        """The labelled articles (in feed order) and their labels."""
+        gold = self.gold()
+        articles = [a for feed in self.feeds for a in load_feed(str(feed)).articles if a.id in gold]
+        missing = sorted(set(gold) - {a.id for a in articles})
+        if missing:
+            raise GoldenError(f"golden set {self.name}: {len(missing)} labelled article(s) in no feed, e.g. {missing[0]}")
+        return articles, gold
+
+
+def named_sets() -> dict[str, GoldenSet]:
+    """The golden sets shipped with the package, by name."""
+    news = data_path("golden", "news")
+    news_feeds = tuple(sorted(news.joinpath("feeds").glob("*.xml")))
+    return {
+        "seed": GoldenSet("seed", DEFAULT_PATH, (GOLDEN_FEED,)),
+        "news-dev": GoldenSet("news-dev", news / "labels.jsonl", news_feeds, split="dev"),
+        "news-test": GoldenSet("news-test", news / "labels.jsonl", news_feeds, split="test", development=False),
+    }
+
+
+def golden_set(ref: str, feed: str | None = None) -> GoldenSet:
+    """A named set, or a labels file (with the feed its articles come from: `feed`, else the seed feed)."""
+    sets = named_sets()
+    if ref in sets:
+        if feed is not None and Path(feed) not in sets[ref].feeds:
+            raise GoldenError(f"golden set {ref} has its own feeds; drop --feed or name a labels file")
+        return sets[ref]
+    path = Path(ref)
+    if path.suffix != ".jsonl" and not path.is_file():
+        raise GoldenError(f"no golden set {ref!r} (named sets: {', '.join(sets)}; or a labels .jsonl file)")
+    if path.resolve() == DEFAULT_PATH.resolve() and feed is None:
+        return sets["seed"]
+    return GoldenSet(path.stem, path, (Path(feed) if feed else GOLDEN_FEED,))
 
 
 def load_golden(path: str | Path = DEFAULT_PATH) -> dict[str, GoldArticle]:

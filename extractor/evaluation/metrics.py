@@ -50,8 +50,9 @@ from .align import (
     perpetrator_pairs,
     place_match,
 )
-from .bootstrap import N_RESAMPLES, SEED, Interval, interval, resampled_prf
+from .bootstrap import N_RESAMPLES, SEED, Interval, interval, ratio_interval, resampled_prf
 
+PredFilter = Callable[[Incident], bool]
 FIELDS = (
     "date",
     "date_in_range",
@@ -114,8 +115,16 @@ class ArticleScore(BaseModel):
     n_gold: int
     n_pred: int
     n_grounded: int
+    n_set_aside: int = 0
     incidents: Counts
     fields: dict[str, Counts]
+    relevance: Counts = Counts()
+
+    @computed_field
+    @property
+    def negative(self) -> bool:
+        """The article reports no incident that the view scores (a place where inventing one is possible)."""
+        return self.relevance.tp + self.relevance.fn == 0
 
     @computed_field
     @property
@@ -137,8 +146,13 @@ class RunScores(BaseModel):
     seed: int
     incidents: Scored
     fields: dict[str, Scored]
+    relevance: Scored = Scored()
+    n_negative: int = 0
+    no_incident: float | None = None
+    no_incident_ci: Interval = Interval()
     n_pred: int
     n_grounded: int
+    n_set_aside: int = 0
     articles: list[ArticleScore]
 
     @computed_field
@@ -156,16 +170,21 @@ class ArticleView:
     missed: list[GoldIncident]
 
 
-def predicted(record: ArticleRecord | None) -> list[GroundedIncident]:
-    """The incidents a record contributes: none unless it is ok."""
-    return record.incidents if record is not None and record.status == "ok" else []
+def predicted(record: ArticleRecord | None, keep: PredFilter | None = None) -> list[GroundedIncident]:
+    """The incidents a record contributes: none unless it is ok; only those `keep` accepts when given."""
+    incidents = record.incidents if record is not None and record.status == "ok" else []
+    return [i for i in incidents if keep(i)] if keep else incidents
 
 
 def article_view(
-    record: ArticleRecord | None, gold: GoldArticle, primary_only: bool = False, threshold: float = THRESHOLD
+    record: ArticleRecord | None,
+    gold: GoldArticle,
+    primary_only: bool = False,
+    threshold: float = THRESHOLD,
+    keep: PredFilter | None = None,
 ) -> ArticleView:
     """Align one article and keep what the view scores (see the module docstring)."""
-    preds, golds = predicted(record), gold.incidents
+    preds, golds = predicted(record, keep), gold.incidents
     alignment = align(preds, golds, threshold)
 
     def keep(incident: GoldIncident) -> bool:
@@ -234,10 +253,14 @@ def field_counts(pred: Incident | None, gold: GoldIncident | None) -> dict[str, 
 
 
 def score_article(
-    record: ArticleRecord | None, gold: GoldArticle, primary_only: bool = False, threshold: float = THRESHOLD
+    record: ArticleRecord | None,
+    gold: GoldArticle,
+    primary_only: bool = False,
+    threshold: float = THRESHOLD,
+    keep: PredFilter | None = None,
 ) -> ArticleScore:
     """Incident and field counts of one article; a missing record scores as no predictions."""
-    view = article_view(record, gold, primary_only, threshold)
+    view = article_view(record, gold, primary_only, threshold, keep)
     fields = {name: Counts() for name in FIELDS}
     incidents = [*view.pairs, *((p, None) for p in view.spurious), *((None, g) for g in view.missed)]
     for pred, gold_incident in incidents:
@@ -250,16 +273,24 @@ def score_article(
         n_gold=len(view.pairs) + len(view.missed),
         n_pred=len(preds),
         n_grounded=sum(p.grounded for p in preds),
+        n_set_aside=len(predicted(record)) - len(predicted(record, keep)),
         incidents=Counts(tp=len(view.pairs), fp=len(view.spurious), fn=len(view.missed)),
         fields=fields,
+        relevance=_relevance(bool(view.pairs or view.missed), bool(preds)),
     )
 
 
+def _relevance(reports: bool, flagged: bool) -> Counts:
+    """Document relevance: does the article report an incident (gold), did the system report one (prediction)."""
+    return Counts(tp=int(reports and flagged), fp=int(flagged and not reports), fn=int(reports and not flagged))
+
+
 def counts_array(articles: Sequence[ArticleScore]) -> np.ndarray:
-    """Array (articles, 1 + len(FIELDS), 3) of TP/FP/FN: index 0 is incidents, then FIELDS in order."""
-    rows = [[a.incidents, *(a.fields[name] for name in FIELDS)] for a in articles]
+    """Array (articles, 2 + len(FIELDS), 3) of TP/FP/FN: index 0 is incidents, then FIELDS in order, then
+    document relevance."""
+    rows = [[a.incidents, *(a.fields[name] for name in FIELDS), a.relevance] for a in articles]
     return np.array([[[c.tp, c.fp, c.fn] for c in row] for row in rows], dtype=float).reshape(
-        len(articles), 1 + len(FIELDS), 3
+        len(articles), 2 + len(FIELDS), 3
     )
 
 
@@ -272,11 +303,19 @@ def score(
     n_invalid_lines: int = 0,
     n_resamples: int = N_RESAMPLES,
     seed: int = SEED,
+    keep: PredFilter | None = None,
 ) -> RunScores:
-    """Score every gold article (predictions for articles without labels are only counted, n_unlabelled)."""
-    articles = [score_article(predictions.get(aid), article, primary_only, threshold) for aid, article in gold.items()]
+    """Score every gold article (predictions for articles without labels are only counted, n_unlabelled).
+
+    `keep`, when given, sets aside the predicted incidents it rejects (e.g. those outside a benchmark's scope):
+    they are neither TP nor FP, and counted in n_set_aside.
+    """
+    articles = [
+        score_article(predictions.get(aid), article, primary_only, threshold, keep) for aid, article in gold.items()
+    ]
     totals = [sum((a.incidents for a in articles), Counts())]
     totals += [sum((a.fields[name] for a in articles), Counts()) for name in FIELDS]
+    totals += [sum((a.relevance for a in articles), Counts())]
     samples: dict[str, np.ndarray] = {}
     if articles:
         samples = resampled_prf(counts_array(articles), n_resamples, seed)
@@ -298,8 +337,21 @@ def score(
         n_resamples=n_resamples,
         seed=seed,
         incidents=scored[0],
-        fields=dict(zip(FIELDS, scored[1:])),
+        fields=dict(zip(FIELDS, scored[1 : 1 + len(FIELDS)])),
+        relevance=scored[-1],
+        n_negative=sum(a.negative for a in articles),
+        no_incident=_no_incident(articles),
+        no_incident_ci=ratio_interval(
+            [a.relevance.fp for a in articles], [a.negative for a in articles], n_resamples, seed
+        ),
         n_pred=sum(a.n_pred for a in articles),
         n_grounded=sum(a.n_grounded for a in articles),
+        n_set_aside=sum(a.n_set_aside for a in articles),
         articles=articles,
     )
+
+
+def _no_incident(articles: Sequence[ArticleScore]) -> float | None:
+    """The share of articles without a gold incident in which the system reported one (lower is better)."""
+    negatives = [a for a in articles if a.negative]
+    return sum(a.relevance.fp for a in negatives) / len(negatives) if negatives else None

@@ -89,7 +89,9 @@ def _bozo_reason(parsed: Any) -> str | None:
 
 
 def _article(entry: Any, index: int) -> Article | None:
-    body = html_to_text(entry.content[0].value) if entry.get("content") else ""
+    # An entry may carry several content parts (feedparser lists a media:description caption before the article):
+    # the longest is the article.
+    body = max((html_to_text(part.value) for part in entry.get("content") or []), key=len, default="")
     description = html_to_text(entry.get("summary", ""))
     text = body if len(body) >= len(description) else description
     title = html_to_text(entry.get("title", "")).strip()
