@@ -189,3 +189,13 @@ def sets_table(rows: list[tuple[str, bool, RunScores]]) -> Table:
 
 def print_sets(rows: list[tuple[str, bool, RunScores]], console: Console) -> None:
     console.print(sets_table(rows))
+
+
+def types_table(types: dict[str, Counts]) -> Table:
+    """Incident precision, recall and F1 per attack type."""
+    table = Table(title="Incidents by attack type (gold type for matches and misses, predicted type for spurious)")
+    for name in ("attack type", "TP", "FP", "FN", "precision", "recall", "F1"):
+        table.add_column(name, justify="left" if name == "attack type" else "right")
+    for kind, c in types.items():
+        table.add_row(kind, str(c.tp), str(c.fp), str(c.fn), _pct(c.precision), _pct(c.recall), _pct(c.f1))
+    return table

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,3 +116,19 @@ def _short(exc: ValidationError, limit: int = 3) -> str:
         parts.append(f"{where}: {error['msg']}")
     more = exc.error_count() - limit
     return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+
+
+def stratified_split(strata: dict[str, str]) -> dict[str, str]:
+    """'dev' or 'test' for each article id, given its stratum (e.g. source and whether it reports an incident).
+
+    Within a stratum the articles are ordered by the sha256 of their id and alternate dev, test, dev, ...: the
+    halves are balanced in every stratum, and the assignment depends on nothing but the ids.
+    """
+    by_stratum: dict[str, list[str]] = {}
+    for article_id, stratum in strata.items():
+        by_stratum.setdefault(stratum, []).append(article_id)
+    split = {}
+    for ids in by_stratum.values():
+        for rank, article_id in enumerate(sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())):
+            split[article_id] = "dev" if rank % 2 == 0 else "test"
+    return split

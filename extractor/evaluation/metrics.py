@@ -355,3 +355,24 @@ def _no_incident(articles: Sequence[ArticleScore]) -> float | None:
     """The share of articles without a gold incident in which the system reported one (lower is better)."""
     negatives = [a for a in articles if a.negative]
     return sum(a.relevance.fp for a in negatives) / len(negatives) if negatives else None
+
+
+def by_attack_type(
+    predictions: Mapping[str, ArticleRecord], gold: Mapping[str, GoldArticle], keep: PredFilter | None = None
+) -> dict[str, Counts]:
+    """Incident counts per attack type: a matched pair or a missed gold incident counts under the gold type,
+    a spurious prediction under its own type (all incidents view)."""
+    counts: dict[str, Counts] = {}
+
+    def add(kind: str, c: Counts) -> None:
+        counts[kind] = counts.get(kind, Counts()) + c
+
+    for aid, label in gold.items():
+        view = article_view(predictions.get(aid), label, keep=keep)
+        for _, g in view.pairs:
+            add(g.attack_type, Counts(tp=1))
+        for g in view.missed:
+            add(g.attack_type, Counts(fn=1))
+        for p in view.spurious:
+            add(p.attack_type, Counts(fp=1))
+    return dict(sorted(counts.items()))

@@ -47,7 +47,7 @@ def load_feed(source: str) -> Feed:
     warnings = [f"feed is not well-formed, kept what was recovered: {reason}"] if reason else []
     articles = []
     for index, entry in enumerate(parsed.entries):
-        article = _article(entry, index)
+        article = entry_article(entry, index)
         if article is None:
             warnings.append(f"entry {index} has no title and no text; skipped")
         else:
@@ -88,7 +88,7 @@ def _bozo_reason(parsed: Any) -> str | None:
     return f"{type(exc).__name__}: {exc}" if exc else "ill-formed"
 
 
-def _article(entry: Any, index: int) -> Article | None:
+def entry_article(entry: Any, index: int) -> Article | None:
     # An entry may carry several content parts (feedparser lists a media:description caption before the article):
     # the longest is the article.
     body = max((html_to_text(part.value) for part in entry.get("content") or []), key=len, default="")
