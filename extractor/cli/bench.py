@@ -13,7 +13,6 @@ import typer
 from ..errors import GoldenError
 from ..evaluation.evaluate import evaluate
 from ..evaluation.metrics import by_attack_type
-from ..evaluation.muc4 import in_muc_scope, load_split, stratified_sample
 from ..store import DEFAULT_RUNS_DIR, load_predictions
 from .app import app, fail, guarded, in_loop, out, prepare, progress_bar
 from .evaluate import check_threshold
@@ -51,6 +50,8 @@ def muc4(
     llm: SettingOptions,
 ) -> None:
     """Extract a MUC-4 split and score it: document relevance, incidents and fields, in two views."""
+    from ..evaluation.muc4 import in_muc_scope, load_split, stratified_sample
+
     if limit and sample:
         raise fail("--limit and --sample exclude each other")
     split = guarded(lambda: load_split(directory))
