@@ -16,6 +16,8 @@ The public API. Names are imported on first use, so `import extractor` stays che
 from __future__ import annotations
 
 import importlib
+import sys
+from collections.abc import Callable
 from typing import Any
 
 __version__ = "0.1.0"
@@ -40,23 +42,23 @@ _EXPORTS = {
     "LLMSettings": "settings",
     "resolve_settings": "settings",
     # stages, in pipeline order
-    "Feed": "feeds",
-    "load_feed": "feeds",
-    "PromptTemplate": "llm",
-    "load_prompt": "llm",
-    "extraction_schema": "llm",
-    "ResultCache": "pipeline",
-    "RunSummary": "pipeline",
-    "create_backend": "pipeline",
-    "extract_one": "pipeline",
-    "run_feed": "pipeline",
-    "open_writer": "store",
-    "read_records": "store",
-    "compare": "evaluation",
-    "evaluate": "evaluation",
-    "load_golden": "evaluation",
-    "score": "evaluation",
-    "score_predictions": "evaluation",
+    "Feed": "feeds.reader",
+    "load_feed": "feeds.reader",
+    "PromptTemplate": "llm.prompts",
+    "load_prompt": "llm.prompts",
+    "extraction_schema": "llm.schema",
+    "ResultCache": "pipeline.cache",
+    "RunSummary": "pipeline.run",
+    "create_backend": "pipeline.backends",
+    "extract_one": "pipeline.article",
+    "run_feed": "pipeline.run",
+    "open_writer": "store.writers",
+    "read_records": "store.records",
+    "compare": "evaluation.compare",
+    "evaluate": "evaluation.evaluate",
+    "load_golden": "evaluation.golden",
+    "score": "evaluation.metrics",
+    "score_predictions": "evaluation.evaluate",
 }
 
 __all__ = [
@@ -96,13 +98,18 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'extractor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
-    globals()[name] = value
-    return value
+def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:
+    """A module `__getattr__` that imports `name` from its submodule `exports[name]` on first use, so that
+    importing a package (and `extract --help`) does not load openai, scipy or diskcache before they are needed."""
+
+    def __getattr__(name: str) -> Any:
+        if name not in exports:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(importlib.import_module(f".{exports[name]}", package), name)
+        setattr(sys.modules[package], name, value)
+        return value
+
+    return __getattr__
 
 
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__ = lazy_exports(__name__, _EXPORTS)

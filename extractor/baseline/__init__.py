@@ -1,5 +1,10 @@
 """The offline baseline: a deterministic rules backend (no key, no network, no model) and its lexicons."""
 
-from .extractor import BaselineBackend, extract_incidents
+from .. import lazy_exports
 
+_EXPORTS = {
+    "BaselineBackend": "extractor",
+    "extract_incidents": "extractor",
+}
 __all__ = ["BaselineBackend", "extract_incidents"]
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Callable, Coroutine
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -13,14 +14,14 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import ExtractorError
-from ..llm.prompts import load_prompt
-from ..pipeline import ResultCache
-from ..settings import LLMSettings, resolve_settings
 from .options import SettingOptions
+
+if TYPE_CHECKING:
+    from ..settings import LLMSettings
 
 app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
-out = Console(soft_wrap=True)
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)  # tables stay readable in files and pipes
 
 EXIT_FAILED = 1  # some articles failed, or a score is under --fail-under
 EXIT_ERROR = 2  # bad input or configuration
@@ -57,6 +58,8 @@ def main(
 
 def settings_of(llm: SettingOptions) -> LLMSettings:
     """Settings from a command's options, the environment and the config file (a notice when offline)."""
+    from ..settings import resolve_settings
+
     settings, notice = resolve_settings(llm.settings(), llm.config)
     if notice:
         err.print(f"[yellow]{notice}[/]", highlight=False)
@@ -65,6 +68,9 @@ def settings_of(llm: SettingOptions) -> LLMSettings:
 
 def prepare(llm: SettingOptions):
     """Settings, prompt template and cache of a command that extracts."""
+    from ..llm.prompts import load_prompt
+    from ..pipeline.cache import ResultCache
+
     settings = settings_of(llm)
     template = load_prompt(llm.prompt)
     cache = ResultCache(llm.cache_dir, read=not (llm.no_cache or llm.refresh), write=not llm.no_cache)

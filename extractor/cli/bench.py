@@ -11,9 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from ..errors import GoldenError
-from ..evaluation.evaluate import evaluate
-from ..evaluation.metrics import by_attack_type
-from ..store import DEFAULT_RUNS_DIR, load_predictions
+from ..store.runs import DEFAULT_RUNS_DIR
 from .app import app, fail, guarded, in_loop, out, prepare, progress_bar
 from .evaluate import check_threshold
 from .options import AsJson, FailUnder, Quiet, RunsDir, SettingOptions, with_setting_options
@@ -50,7 +48,10 @@ def muc4(
     llm: SettingOptions,
 ) -> None:
     """Extract a MUC-4 split and score it: document relevance, incidents and fields, in two views."""
+    from ..evaluation.evaluate import evaluate
+    from ..evaluation.metrics import by_attack_type
     from ..evaluation.muc4 import in_muc_scope, load_split, stratified_sample
+    from ..store.runs import load_predictions
 
     if limit and sample:
         raise fail("--limit and --sample exclude each other")

@@ -7,11 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..evaluation import compare as compare_runs
-from ..evaluation import score_predictions
-from ..evaluation.evaluate import evaluate_set
-from ..evaluation.golden import golden_set, named_sets
-from ..store import DEFAULT_RUNS_DIR, predictions_path
+from ..store.runs import DEFAULT_RUNS_DIR
 from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
 from .options import AsJson, FailUnder, Golden, Quiet, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
@@ -35,6 +31,9 @@ def eval_command(
     llm: SettingOptions,
 ) -> None:
     """Extract a golden set into a stored run (through the cache) and score it against its labels."""
+    from ..evaluation.evaluate import evaluate_set
+    from ..evaluation.golden import golden_set, named_sets
+
     settings, template, cache = guarded(lambda: prepare(llm))
     sets = list(named_sets().values()) if all_sets else [guarded(lambda: golden_set(golden, feed))]
     prices = (price_in or 0.0, price_out or 0.0) if price_in is not None or price_out is not None else None
@@ -89,6 +88,10 @@ def score(
     fail_under: FailUnder = None,
 ) -> None:
     """Score stored predictions against the golden labels (no LLM call)."""
+    from ..evaluation.evaluate import score_predictions
+    from ..evaluation.golden import golden_set
+    from ..store.runs import predictions_path
+
     gold = guarded(lambda: golden_set(golden).gold())
     scores, _ = guarded(lambda: score_predictions(predictions_path(predictions, runs_dir), gold))
     if as_json:
@@ -109,6 +112,11 @@ def compare(
     as_json: AsJson = False,
 ) -> None:
     """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
+    from ..evaluation.compare import compare as compare_runs
+    from ..evaluation.evaluate import score_predictions
+    from ..evaluation.golden import golden_set
+    from ..store.runs import predictions_path
+
     gold = guarded(lambda: golden_set(golden).gold())
     (scores_a, preds_a), (scores_b, preds_b) = (
         guarded(lambda ref=ref: score_predictions(predictions_path(ref, runs_dir), gold)) for ref in (run_a, run_b)

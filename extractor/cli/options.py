@@ -13,7 +13,6 @@ import typer
 
 from ..llm.prompts import DEFAULT_PROMPT
 
-
 # The settings options of every command that extracts: name -> (annotation, default). None = not given.
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     "model": (Annotated[str | None, typer.Option(help="Model name; 'baseline' for the offline rule-based extractor.")], None),

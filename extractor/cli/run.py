@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from ..errors import ConfigError, ExtractorError
-from ..evaluation.evaluate import seed_examples
-from ..feeds import load_feed
-from ..pipeline import RunSummary, create_backend, run_feed
-from ..store import open_writer, prepare_resume
 from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, in_loop, prepare, progress_bar
 from .options import Quiet, SettingOptions, with_setting_options
+
+if TYPE_CHECKING:
+    from ..pipeline.run import RunSummary
 
 
 @app.command()
@@ -35,6 +34,12 @@ def run(
     llm: SettingOptions,
 ) -> None:
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
+    from ..evaluation.evaluate import seed_examples
+    from ..feeds import load_feed
+    from ..pipeline.backends import create_backend
+    from ..pipeline.run import RunSummary, run_feed
+    from ..store.resume import prepare_resume
+    from ..store.writers import open_writer
 
     def setup():
         if resume and (output == "-" or fmt != "jsonl"):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..evaluation.bootstrap import Interval
-from ..evaluation.compare import Change, Comparison, Delta
-from ..evaluation.metrics import Counts, RunScores
+if TYPE_CHECKING:
+    from ..evaluation.bootstrap import Interval
+    from ..evaluation.compare import Change, Comparison, Delta
+    from ..evaluation.metrics import Counts, RunScores
 
 DASH = "—"
 

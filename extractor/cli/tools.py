@@ -11,8 +11,6 @@ import typer
 from rich.table import Table
 
 from ..llm import prompts as prompt_store
-from ..llm.schema import default_schema_target, schema_json, shipped_schema, write_schema
-from ..pipeline import ResultCache
 from .app import EXIT_FAILED, app, fail, guarded, out
 
 cache_app = typer.Typer(help="Inspect or clear the on-disk result cache.", no_args_is_help=True)
@@ -25,6 +23,8 @@ CacheDir = Annotated[Path | None, typer.Option(help="Cache directory (default $E
 @cache_app.command("stats")
 def cache_stats(cache_dir: CacheDir = None) -> None:
     """Entries and size of the result cache."""
+    from ..pipeline.cache import ResultCache
+
     cache = ResultCache(cache_dir)
     stats = cache.stats()
     cache.close()
@@ -34,6 +34,8 @@ def cache_stats(cache_dir: CacheDir = None) -> None:
 @cache_app.command("clear")
 def cache_clear(cache_dir: CacheDir = None) -> None:
     """Delete every cached result and remembered endpoint mode."""
+    from ..pipeline.cache import ResultCache
+
     cache = ResultCache(cache_dir)
     removed = cache.clear()
     cache.close()
@@ -75,6 +77,8 @@ def schema(
     ] = None,
 ) -> None:
     """Write the extraction JSON schema to schemas/ (or check that the shipped one is current)."""
+    from ..llm.schema import default_schema_target, schema_json, shipped_schema, write_schema
+
     if check:
         shipped = shipped_schema()
         current = shipped.read_text(encoding="utf-8") if shipped.is_file() else ""

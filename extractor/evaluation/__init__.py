@@ -1,25 +1,36 @@
 """Judging extractions: golden sets, alignment of predicted to gold incidents, metrics with bootstrap intervals,
 run comparison, few-shot pools drawn from golden sets, and evaluation runs. Never shares data with a predictor."""
 
-from .align import align, similarity
-from .compare import Comparison, compare
-from .evaluate import Evaluation, Scores, evaluate, score_predictions
-from .fewshot import ExamplePool
-from .golden import load_golden
-from .metrics import FIELDS, RunScores, score
+from .. import lazy_exports
 
+_EXPORTS = {
+    "align": "align",
+    "similarity": "align",
+    "Comparison": "compare",
+    "compare": "compare",
+    "Evaluation": "evaluate",
+    "Scores": "evaluate",
+    "evaluate": "evaluate",
+    "score_predictions": "evaluate",
+    "ExamplePool": "fewshot",
+    "load_golden": "golden",
+    "FIELDS": "metrics",
+    "RunScores": "metrics",
+    "score": "metrics",
+}
 __all__ = [
-    "FIELDS",
-    "Comparison",
-    "Evaluation",
-    "ExamplePool",
-    "RunScores",
-    "Scores",
     "align",
-    "compare",
-    "evaluate",
-    "load_golden",
-    "score",
-    "score_predictions",
     "similarity",
+    "Comparison",
+    "compare",
+    "Evaluation",
+    "Scores",
+    "evaluate",
+    "score_predictions",
+    "ExamplePool",
+    "load_golden",
+    "FIELDS",
+    "RunScores",
+    "score",
 ]
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -47,7 +47,9 @@ class GoldenSet:
         articles = [a for feed in self.feeds for a in load_feed(str(feed)).articles if a.id in gold]
         missing = sorted(set(gold) - {a.id for a in articles})
         if missing:
-            raise GoldenError(f"golden set {self.name}: {len(missing)} labelled article(s) in no feed, e.g. {missing[0]}")
+            raise GoldenError(
+                f"golden set {self.name}: {len(missing)} labelled article(s) in no feed, e.g. {missing[0]}"
+            )
         return articles, gold
 
 

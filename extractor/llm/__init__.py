@@ -1,21 +1,32 @@
 """The OpenAI-compatible client (openai lives here alone): structured-output modes, retries, client-side limits,
 re-asks, versioned prompts and the JSON schema."""
 
-from .client import ModeMemory, OpenAICompatBackend
-from .examples import Example, ExampleSource, render_examples
-from .prompts import DEFAULT_PROMPT, PromptTemplate, list_prompts, load_prompt
-from .schema import extraction_schema, schema_hash
+from .. import lazy_exports
 
+_EXPORTS = {
+    "ModeMemory": "client",
+    "OpenAICompatBackend": "client",
+    "Example": "examples",
+    "ExampleSource": "examples",
+    "render_examples": "examples",
+    "DEFAULT_PROMPT": "prompts",
+    "PromptTemplate": "prompts",
+    "list_prompts": "prompts",
+    "load_prompt": "prompts",
+    "extraction_schema": "schema",
+    "schema_hash": "schema",
+}
 __all__ = [
-    "DEFAULT_PROMPT",
-    "Example",
-    "ExampleSource",
     "ModeMemory",
     "OpenAICompatBackend",
+    "Example",
+    "ExampleSource",
+    "render_examples",
+    "DEFAULT_PROMPT",
     "PromptTemplate",
-    "extraction_schema",
     "list_prompts",
     "load_prompt",
-    "render_examples",
+    "extraction_schema",
     "schema_hash",
 ]
+__getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -11,7 +11,6 @@ from pathlib import Path
 from ..errors import ConfigError
 from ..models import Article
 from ..resources import data_dir
-from .schema import schema_for_prompt
 
 DEFAULT_PROMPT = "extract-v2"  # measured best on the golden set: docs/prompt-iteration.md
 _SECTION = re.compile(r"^--- (system|user) ---$", re.MULTILINE)
@@ -74,6 +73,8 @@ def calendar(published: dt.date, days: int = 7) -> str:
 
 def render(template: PromptTemplate, article: Article, text: str, examples: str = "") -> list[dict[str, str]]:
     """Chat messages for one article; `text` is the article text after the input budget."""
+    from .schema import schema_for_prompt  # imports openai: only when a prompt is rendered
+
     values = {
         "examples": examples,
         "calendar": calendar(article.published.date()) if article.published else "",

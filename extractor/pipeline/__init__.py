@@ -1,17 +1,25 @@
 """One Article to one record (cache, backend, date resolution, grounding), and a whole feed run."""
 
-from .article import extract_one
-from .backends import create_backend
-from .cache import ResultCache, cache_key, default_cache_dir
-from .run import RecordSink, RunSummary, run_feed
+from .. import lazy_exports
 
+_EXPORTS = {
+    "extract_one": "article",
+    "create_backend": "backends",
+    "ResultCache": "cache",
+    "cache_key": "cache",
+    "default_cache_dir": "cache",
+    "RecordSink": "run",
+    "RunSummary": "run",
+    "run_feed": "run",
+}
 __all__ = [
-    "RecordSink",
-    "ResultCache",
-    "RunSummary",
-    "cache_key",
-    "create_backend",
-    "default_cache_dir",
     "extract_one",
+    "create_backend",
+    "ResultCache",
+    "cache_key",
+    "default_cache_dir",
+    "RecordSink",
+    "RunSummary",
     "run_feed",
 ]
+__getattr__ = lazy_exports(__name__, _EXPORTS)

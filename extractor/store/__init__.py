@@ -1,21 +1,33 @@
 """Records in and out: the JSONL/CSV writers, the one reader, resume, and the store of evaluation runs."""
 
-from .records import read_records, records_by_id
-from .resume import prepare_resume
-from .runs import DEFAULT_RUNS_DIR, Manifest, load_predictions, predictions_path
-from .writers import FORMATS, CsvWriter, JsonlWriter, RecordWriter, open_writer
+from .. import lazy_exports
 
+_EXPORTS = {
+    "read_records": "records",
+    "records_by_id": "records",
+    "prepare_resume": "resume",
+    "DEFAULT_RUNS_DIR": "runs",
+    "Manifest": "runs",
+    "load_predictions": "runs",
+    "predictions_path": "runs",
+    "FORMATS": "writers",
+    "CsvWriter": "writers",
+    "JsonlWriter": "writers",
+    "RecordWriter": "writers",
+    "open_writer": "writers",
+}
 __all__ = [
+    "read_records",
+    "records_by_id",
+    "prepare_resume",
     "DEFAULT_RUNS_DIR",
+    "Manifest",
+    "load_predictions",
+    "predictions_path",
     "FORMATS",
     "CsvWriter",
     "JsonlWriter",
-    "Manifest",
     "RecordWriter",
-    "load_predictions",
     "open_writer",
-    "predictions_path",
-    "prepare_resume",
-    "read_records",
-    "records_by_id",
 ]
+__getattr__ = lazy_exports(__name__, _EXPORTS)
