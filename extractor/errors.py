@@ -6,6 +6,7 @@ ExtractorError
 ├── OutputError            an output file that cannot be resumed or written
 ├── GoldenError            golden labels that do not load or validate
 ├── RunStoreError          a stored evaluation run that is missing or unreadable
+├── EndpointUnavailable    the endpoint cannot be reached at all, or refuses every request alike: stop the run
 ├── BackendError           the endpoint failed in a way asking again did not fix
 │   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
 │   ├── BackendTimeout     the request timed out or the connection dropped
@@ -16,6 +17,7 @@ ExtractorError
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -46,8 +48,12 @@ class RunStoreError(ExtractorError):
     """A stored evaluation run is missing or unreadable."""
 
 
+class EndpointUnavailable(ExtractorError):
+    """The endpoint cannot answer any request: the run stops rather than fail every article slowly."""
+
+
 class BackendError(ExtractorError):
-    """The backend failed; `transient` errors are worth retrying."""
+    """The backend failed; `transient` errors are worth retrying. Carries what the article cost and met so far."""
 
     transient = False
 
@@ -55,7 +61,9 @@ class BackendError(ExtractorError):
         super().__init__(message)
         self.status = status
         self.attempts = 0
+        self.reasks = 0
         self.usage: Usage | None = None
+        self.warnings: list[str] = []
 
 
 class RateLimited(BackendError):
@@ -87,9 +95,37 @@ class ModeRejected(BackendError):
 class ExtractionFailed(ExtractorError):
     """The model's output stayed invalid after every re-ask."""
 
-    def __init__(self, message: str, *, last_output: str | None, attempts: int, usage: Usage, reasks: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        last_output: str | None,
+        attempts: int,
+        usage: Usage,
+        reasks: int,
+        warnings: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.last_output = last_output
         self.attempts = attempts
         self.usage = usage
         self.reasks = reasks
+        self.warnings = warnings or []
+
+
+_SECRETS = re.compile(
+    r"\bsk-[A-Za-z0-9_\-]{6,}"  # OpenAI-style keys (sk-..., sk-proj-...)
+    r"|\b(?:Bearer|Basic)\s+[A-Za-z0-9._~+/=\-]{6,}"  # authorization headers
+    r"|(?i:\b(?:api[_-]?key|access[_-]?token|token|secret|password)\b[\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]{4,}"
+)
+
+
+def scrub(text: str) -> str:
+    """`text` with anything that looks like a credential replaced by '***' (server messages can echo keys)."""
+
+    def hide(match: re.Match[str]) -> str:
+        found = match.group()
+        cut = max(found.rfind("="), found.rfind(":"), found.rfind(" "))
+        return found[: cut + 1] + "***" if cut >= 0 and not found.startswith("sk-") else "***"
+
+    return _SECRETS.sub(hide, text)

@@ -52,7 +52,8 @@ class LLMSettings(BaseSettings):
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_tokens: int = Field(default=2048, ge=1)
     timeout: float = Field(default=120.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
+    max_attempts: int = Field(default=6, ge=1)  # per request: 5xx, timeouts, dropped connections (not 429s)
+    article_budget: float = Field(default=1800.0, gt=0)  # seconds one article may take, 429 waits included
     max_reasks: int = Field(default=2, ge=0)
     max_input_chars: int = Field(default=24000, ge=500)
     retry_initial_wait: float = Field(default=1.0, ge=0)

@@ -32,6 +32,10 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
         None,
     ),
     "timeout": (Annotated[float | None, typer.Option(min=1, help="Seconds per request (default 120).")], None),
+    "article_budget": (
+        Annotated[float | None, typer.Option(min=1, help="Seconds one article may take, 429 waits included (default 1800).")],
+        None,
+    ),
     "cache_dir": (
         Annotated[Path | None, typer.Option(help="Cache directory (default $EXTRACT_CACHE_DIR or ~/.cache).")],
         None,
@@ -45,7 +49,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
 SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
-                 "max_input_chars", "timeout")  # fmt: skip
+                 "max_input_chars", "timeout", "article_budget")  # fmt: skip
 
 
 class SettingOptions:

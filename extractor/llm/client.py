@@ -1,41 +1,34 @@
 """The LLM backend: any OpenAI-compatible endpoint through the `openai` SDK (only this stage imports openai).
 
 One extraction is: render the prompt, send it in the negotiated structured-output mode, retry transient
-failures (tenacity: 429 honouring Retry-After, 5xx, timeouts, dropped connections), validate the reply and
-re-ask with the validation error when it is invalid. The SDK's own retries are off so the layers don't multiply.
-Tokens of every request are counted, failed ones included.
+failures (tenacity: 5xx, timeouts, dropped connections, bounded by `max_attempts`; 429s wait for Retry-After
+without spending attempts, bounded by the article's time budget), validate the reply and re-ask with the
+validation error when it is invalid (`max_reasks`). The SDK's own retries are off so the layers don't multiply.
+Tokens of every request are counted, failed ones included. A circuit breaker stops the run when the endpoint
+cannot answer at all, and a remembered structured-output mode that the server now rejects is renegotiated once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import time
 from typing import Any, Protocol
 
 import openai
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
 
 from ..backend import BackendResult
-from ..errors import (
-    BackendError,
-    BackendTimeout,
-    ConfigError,
-    ExtractionFailed,
-    ModeRejected,
-    RateLimited,
-    ServerError,
-)
+from ..errors import BackendError, ConfigError, ExtractionFailed, ModeRejected, RateLimited
 from ..models import Article, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
+from .faults import CircuitBreaker, scrub_key, translate
 from .limits import RequestLimiter
 from .prompts import PromptTemplate, fit_budget, render
 from .replies import InvalidOutput, parse_extraction, reask_message
 from .schema import SCHEMA_NAME, extraction_schema, schema_hash
 
 MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten minutes
-# A server that does not support a response_format says so with 400/422, or (llama-cpp-python) 500.
-_MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|Input should be 'text'", re.IGNORECASE)
 
 
 class ModeMemory(Protocol):
@@ -76,6 +69,8 @@ class OpenAICompatBackend:
         self._mode_key = f"{self.endpoint}|{self.model}"
         self._mode: str | None = self._initial_mode()
         self._mode_confirmed = settings.structured_output != "auto" or self._mode is not None
+        self._remembered = settings.structured_output == "auto" and self._mode is not None
+        self.breaker = CircuitBreaker(self.endpoint)
         self._negotiation = asyncio.Lock()
         self._client = client or openai.AsyncOpenAI(
             api_key=settings.api_key or "no-key",
@@ -114,13 +109,14 @@ class OpenAICompatBackend:
         examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
         messages = render(self.prompt, article, text, examples)
         result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
+        deadline = time.monotonic() + self.settings.article_budget
         history: list[dict[str, str]] = []
         raw = None
         for _ in range(1 + self.settings.max_reasks):
             try:
-                raw = await self._complete(messages + history, result)
+                raw = await self._complete(messages + history, result, deadline)
             except BackendError as exc:
-                exc.attempts, exc.usage = result.attempts, result.usage
+                exc.attempts, exc.usage, exc.reasks, exc.warnings = result.attempts, result.usage, result.reasks, result.warnings
                 raise
             try:
                 result.incidents = parse_extraction(raw).incidents
@@ -135,17 +131,27 @@ class OpenAICompatBackend:
             attempts=result.attempts,
             usage=result.usage,
             reasks=self.settings.max_reasks,
+            warnings=result.warnings,
         )
 
-    async def _complete(self, messages: list[dict[str, str]], result: BackendResult) -> str:
-        """One answer in the negotiated mode; negotiates the mode first when it is not yet known."""
+    async def _complete(self, messages: list[dict[str, str]], result: BackendResult, deadline: float) -> str:
+        """One answer in the negotiated mode; negotiates the mode first when it is not yet known, and once more
+        when a mode remembered from an earlier run is rejected now."""
         if self._mode_confirmed:
-            return await self._complete_in_mode(self.mode, messages, result)
+            try:
+                return await self._complete_in_mode(self.mode, messages, result, deadline)
+            except ModeRejected:
+                if not self._remembered:
+                    raise
+                async with self._negotiation:
+                    if self._remembered:  # the first request to meet the rejection starts the renegotiation
+                        result.warnings.append(f"endpoint now rejects the remembered mode {self.mode}; renegotiating")
+                        self._remembered, self._mode_confirmed, self._mode = False, False, None
         async with self._negotiation:
             if not self._mode_confirmed:
                 for mode in MODES[MODES.index(self.mode) :]:
                     try:
-                        raw = await self._complete_in_mode(mode, messages, result)
+                        raw = await self._complete_in_mode(mode, messages, result, deadline)
                     except ModeRejected:
                         result.warnings.append(f"endpoint rejected structured-output mode {mode}")
                         continue
@@ -155,13 +161,26 @@ class OpenAICompatBackend:
                     return raw
                 raise BackendError("endpoint rejected every structured-output mode")
         # Negotiated while this request waited for the lock: send it outside the lock, alongside the others.
-        return await self._complete_in_mode(self.mode, messages, result)
+        return await self._complete_in_mode(self.mode, messages, result, deadline)
 
-    async def _complete_in_mode(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
+    async def _complete_in_mode(
+        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float
+    ) -> str:
         result.mode = mode
+        failures = 0
+
+        def stop(retry_state: Any) -> bool:
+            """Attempts bound real failures; a 429 spends only time, bounded by the article's budget."""
+            nonlocal failures
+            failures += not isinstance(retry_state.outcome.exception(), RateLimited)
+            return failures >= self.settings.max_attempts or time.monotonic() >= deadline
+
+        def wait(retry_state: Any) -> float:
+            return min(self._wait(retry_state), max(0.0, deadline - time.monotonic()))
+
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.max_attempts),
-            wait=self._wait,
+            stop=stop,
+            wait=wait,
             sleep=lambda seconds: self._sleep(seconds),
             retry=retry_if_exception(lambda e: isinstance(e, BackendError) and e.transient),
             reraise=True,
@@ -195,11 +214,14 @@ class OpenAICompatBackend:
                     **_response_format(mode),
                 )
             except openai.APIError as exc:
-                error = _translate(exc)
+                error = scrub_key(translate(exc), self.settings.api_key)
                 if isinstance(error, RateLimited):
                     self.limiter.throttled(error.retry_after)
+                elif isinstance(error, BackendError):
+                    self.breaker.failed(error)
                 raise error from None
         self.limiter.succeeded()
+        self.breaker.succeeded()
         if response.usage:
             result.usage += Usage(
                 prompt_tokens=response.usage.prompt_tokens or 0,
@@ -223,47 +245,3 @@ def _response_format(mode: str) -> dict[str, Any]:
     if mode == "json_object":
         return {"response_format": {"type": "json_object"}}
     return {}
-
-
-def _translate(exc: openai.APIError) -> BackendError | ConfigError:
-    """Our error for an SDK error; the message never contains credentials."""
-    if isinstance(exc, openai.APITimeoutError):
-        return BackendTimeout("request timed out")
-    if isinstance(exc, openai.APIConnectionError):
-        return BackendTimeout(f"connection error: {type(exc.__cause__ or exc).__name__}")
-    if not isinstance(exc, openai.APIStatusError):
-        return BackendError(f"API error: {_short(exc)}")
-    status, detail = exc.status_code, _short(exc)
-    if status in (400, 422, 500) and _MODE_REJECTION.search(detail):
-        return ModeRejected(f"HTTP {status}: {detail}", status=status)
-    if status == 429:
-        return RateLimited(f"HTTP 429: {detail}", retry_after=_retry_after(exc.response.headers))
-    if status in (401, 403):
-        return ConfigError(f"endpoint refused the credentials (HTTP {status}); check OPENAI_API_KEY")
-    if status == 404:
-        return ConfigError(f"HTTP 404 from the endpoint: {detail} (check --model and --base-url)")
-    if status >= 500 or status in (408, 409):
-        return ServerError(f"HTTP {status}: {detail}", status=status)
-    return BackendError(f"HTTP {status}: {detail}", status=status)
-
-
-def _short(exc: openai.APIError, limit: int = 300) -> str:
-    """The server's own error message, shortened."""
-    body = exc.body
-    if isinstance(body, dict):
-        error = body.get("error", body)
-        body = error.get("message", error) if isinstance(error, dict) else error
-    text = str(body) if body else exc.message
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _retry_after(headers: Any) -> float | None:
-    """Seconds from retry-after-ms or retry-after (seconds; HTTP dates are ignored)."""
-    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-        value = headers.get(name)
-        if value:
-            try:
-                return max(0.0, float(value) * scale)
-            except ValueError:
-                continue
-    return None

@@ -35,11 +35,13 @@ async def extract_one(
             attempts=exc.attempts,
             usage=exc.usage,
             reasks=exc.reasks,
+            notes=exc.warnings,
         )
     except BackendError as exc:
         return _record(
-            article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage
-        )
+            article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage,
+            reasks=exc.reasks, notes=exc.warnings,
+        )  # fmt: skip
     if cached is None and cache is not None:
         cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
     resolved, notes = resolve_relative_dates(result.incidents, article.published)

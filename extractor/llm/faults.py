@@ -1,0 +1,119 @@
+"""What can go wrong at the endpoint: SDK errors translated into ours (credentials scrubbed from every message),
+Retry-After, and the circuit breaker that stops a run when the endpoint cannot answer at all."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import openai
+
+from ..errors import (
+    BackendError,
+    BackendTimeout,
+    ConfigError,
+    EndpointUnavailable,
+    ModeRejected,
+    RateLimited,
+    ServerError,
+    scrub,
+)
+
+# A server that does not support a response_format says so with 400/422, or (llama-cpp-python) 500.
+_MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|Input should be 'text'", re.I)
+
+
+class Unreachable(BackendTimeout):
+    """No connection could be made (DNS, refused, TLS): transient for one request, fatal when it never stops."""
+
+
+def translate(exc: openai.APIError) -> BackendError | ConfigError:
+    """Our error for an SDK error; the message never contains credentials."""
+    if isinstance(exc, openai.APITimeoutError):
+        return BackendTimeout("request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return Unreachable(f"cannot connect: {_cause(exc)}")
+    if not isinstance(exc, openai.APIStatusError):
+        return BackendError(f"API error: {_short(exc)}")
+    status, detail = exc.status_code, _short(exc)
+    if status in (400, 422, 500) and _MODE_REJECTION.search(detail):
+        return ModeRejected(f"HTTP {status}: {detail}", status=status)
+    if status == 429:
+        return RateLimited(f"HTTP 429: {detail}", retry_after=_retry_after(exc.response.headers))
+    if status in (401, 403):
+        return ConfigError(f"endpoint refused the credentials (HTTP {status}); check OPENAI_API_KEY")
+    if status == 404:
+        return ConfigError(f"HTTP 404 from the endpoint: {detail} (check --model and --base-url)")
+    if status >= 500 or status in (408, 409):
+        return ServerError(f"HTTP {status}: {detail}", status=status)
+    return BackendError(f"HTTP {status}: {detail}", status=status)
+
+
+def _short(exc: openai.APIError, limit: int = 300) -> str:
+    """The server's own error message, shortened."""
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        body = error.get("message", error) if isinstance(error, dict) else error
+    text = scrub(str(body) if body else exc.message)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost cause of a connection error, in a few words ('ConnectError: [Errno 111] Connection refused')."""
+    while exc.__cause__ is not None or (exc.__context__ is not None and not exc.__suppress_context__):
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return scrub(f"{type(exc).__name__}: {exc}"[:200])
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Seconds from retry-after-ms or retry-after (seconds; HTTP dates are ignored)."""
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value) * scale)
+            except ValueError:
+                continue
+    return None
+
+
+def scrub_key(error: BackendError | ConfigError, key: str | None) -> BackendError | ConfigError:
+    """The error with the configured key itself removed from its message, whatever its shape."""
+    if key and len(key) >= 4 and key in str(error):
+        error.args = (str(error).replace(key, "***"),)
+    return error
+
+
+class CircuitBreaker:
+    """Stops a run whose endpoint cannot answer: `cold` failed connections in a row before any success (a wrong
+    host or port, DNS failure, TLS failure), `warm` in a row after successes (the server went away), or the same
+    non-transient error for the first `cold` requests (every request is refused alike)."""
+
+    def __init__(self, endpoint: str, cold: int = 3, warm: int = 20) -> None:
+        self.endpoint, self.cold, self.warm = endpoint, cold, warm
+        self.successes = 0
+        self._unreachable = 0
+        self._same: tuple[str, int] = ("", 0)
+
+    def succeeded(self) -> None:
+        self.successes += 1
+        self._unreachable = 0
+
+    def failed(self, error: BackendError) -> None:
+        """Count a failed request; raise EndpointUnavailable when the endpoint is judged down."""
+        if isinstance(error, Unreachable):
+            self._unreachable += 1
+            limit = self.cold if self.successes == 0 else self.warm
+            if self._unreachable >= limit:
+                raise EndpointUnavailable(
+                    f"endpoint {self.endpoint} cannot be reached ({error}; {self._unreachable} attempts in a row); "
+                    "stopping the run: finished articles are written, continue with --resume"
+                )
+        elif not error.transient and not isinstance(error, ModeRejected) and self.successes == 0:
+            message, count = self._same
+            self._same = (str(error), count + 1 if str(error) == message else 1)
+            if self._same[1] >= self.cold:
+                raise EndpointUnavailable(
+                    f"endpoint {self.endpoint} refuses every request alike ({error}); stopping the run"
+                )
