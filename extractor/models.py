@@ -173,6 +173,9 @@ class Provenance(BaseModel):
     prompt_name: str | None = None
     prompt_hash: str | None = None
     schema_hash: str
+    config_hash: str | None = Field(
+        default=None, description="Hash of everything that decides the answer but the mode (see run_identity)."
+    )
     mode: str | None = None
     attempts: int = 0
     reasks: int = 0

@@ -376,10 +376,14 @@ def test_resume_reruns_only_failed_articles_and_refuses_another_model(feed: str,
     assert [article_of(c.request) for c in route.calls[calls_before:]] == [
         "Militants attacked a military outpost in Agadez on Tuesday, killing two soldiers."
     ]
-    lines = Path("out.jsonl").read_text().splitlines()
-    assert sorted(ArticleRecord.model_validate_json(line).article_id for line in lines) == ["a1", "a2", "a3"]
+    lines = [ArticleRecord.model_validate_json(line) for line in Path("out.jsonl").read_text().splitlines()]
+    # Append-only: the failed a3 line stays, and the later ok line for a3 supersedes it.
+    assert [(r.article_id, r.status) for r in lines if r.article_id == "a3"] == [("a3", "failed"), ("a3", "ok")]
+    assert {r.article_id: r.status for r in lines} == {"a1": "ok", "a2": "ok", "a3": "ok"}
     assert "2 already done" in resumed.stderr
 
+    before = Path("out.jsonl").read_bytes()
     other = runner.invoke(app, ["run", feed, "--model", "other", "--base-url", BASE_URL, "-o", "out.jsonl", "--resume"])
     assert other.exit_code == 2
-    assert "another configuration" in other.stderr
+    assert "another configuration: model test-model (this run: other)" in other.stderr
+    assert Path("out.jsonl").read_bytes() == before

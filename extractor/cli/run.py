@@ -36,9 +36,10 @@ def run(
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
     from ..evaluation.evaluate import seed_examples
     from ..feeds import load_feed
+    from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend
     from ..pipeline.run import RunSummary, run_feed
-    from ..store.resume import prepare_resume
+    from ..store.resume import ResumeState, prepare_resume
     from ..store.writers import open_writer
 
     def setup():
@@ -50,8 +51,11 @@ def run(
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         examples = seed_examples() if template.uses_examples else None
         backend = create_backend(settings, template, cache, examples)
-        done = prepare_resume(output, backend.model, backend.prompt_hash) if resume else set()
-        return parsed.articles, settings, cache, backend, done, open_writer(output, fmt, append=resume)
+        state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
+        if state.unreadable:
+            err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
+                      "their articles run again", highlight=False)  # fmt: skip
+        return parsed.articles, settings, cache, backend, state.done, open_writer(output, fmt, append=resume)
 
     articles, settings, cache, backend, done, writer = guarded(setup)
     summary = RunSummary()

@@ -2,5 +2,6 @@
 
 from .html import html_to_text, strip_tracking
 from .reader import Feed, load_feed
+from .sources import iter_articles
 
-__all__ = ["Feed", "html_to_text", "load_feed", "strip_tracking"]
+__all__ = ["Feed", "html_to_text", "iter_articles", "load_feed", "strip_tracking"]

@@ -32,11 +32,10 @@ class _BadLine(ValueError):
 def iter_jsonl(path: str, warn: Warn | None = None) -> Iterator[Article]:
     """The Articles of a JSONL file, in order, reading one line at a time."""
     try:
-        handle = Path(path).open("rb")
+        with Path(path).open("rb") as handle:
+            yield from parse_jsonl(handle, path, warn)
     except OSError as exc:
         raise FeedError(f"cannot read {path}: {exc.strerror}") from None
-    with handle:
-        yield from parse_jsonl(handle, path, warn)
 
 
 def parse_jsonl(lines: Iterable[bytes], source: str, warn: Warn | None = None) -> Iterator[Article]:
@@ -64,7 +63,7 @@ def line_article(raw: bytes) -> Article:
     try:
         line = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _BadLine(f"not valid UTF-8 (byte {exc.start})") from None
+        raise _BadLine(f"not valid UTF-8 at byte {exc.start}") from None
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:

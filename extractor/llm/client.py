@@ -116,7 +116,12 @@ class OpenAICompatBackend:
             try:
                 raw = await self._complete(messages + history, result, deadline)
             except BackendError as exc:
-                exc.attempts, exc.usage, exc.reasks, exc.warnings = result.attempts, result.usage, result.reasks, result.warnings
+                exc.attempts, exc.usage, exc.reasks, exc.warnings = (
+                    result.attempts,
+                    result.usage,
+                    result.reasks,
+                    result.warnings,
+                )
                 raise
             try:
                 result.incidents = parse_extraction(raw).incidents

@@ -60,10 +60,17 @@ def _short(exc: openai.APIError, limit: int = 300) -> str:
 
 
 def _cause(exc: BaseException) -> str:
-    """The innermost cause of a connection error, in a few words ('ConnectError: [Errno 111] Connection refused')."""
-    while exc.__cause__ is not None or (exc.__context__ is not None and not exc.__suppress_context__):
-        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
-    return scrub(f"{type(exc).__name__}: {exc}"[:200])
+    """Why a connection failed, in a few words ('ConnectError: [Errno 111] Connection refused'): the deepest OS
+    error of the chain (DNS, refused, TLS), else the transport's own error."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    os_errors = [e for e in chain if isinstance(e, OSError)]
+    transport = [e for e in chain if type(e).__name__ in ("ConnectError", "ConnectTimeout", "ProxyError")]
+    chosen = (os_errors or transport or chain)[-1 if os_errors else 0]
+    return scrub(f"{type(chosen).__name__}: {chosen}"[:200])
 
 
 def _retry_after(headers: Any) -> float | None:

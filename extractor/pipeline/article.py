@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 
 from ..backend import Backend, BackendResult
@@ -59,6 +61,20 @@ async def extract_one(
     )
 
 
+def run_identity(backend: Backend) -> dict[str, str | None]:
+    """What decides a record's answer, as stored in its provenance: model, endpoint, prompt, schema, and a hash of
+    the backend's whole identity (parameters, examples) without the negotiated mode. Resume compares it."""
+    identity = {k: v for k, v in backend.cache_identity().items() if k != "mode"}
+    config = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return {
+        "model": backend.model,
+        "endpoint": backend.endpoint,
+        "prompt_hash": backend.prompt_hash,
+        "schema_hash": schema_hash(),
+        "config_hash": config,
+    }
+
+
 def _record(
     article: Article,
     backend: Backend,
@@ -76,12 +92,9 @@ def _record(
     usage: Usage | None = None,
 ) -> ArticleRecord:
     provenance = Provenance(
+        **run_identity(backend),
         backend=backend.name,
-        model=backend.model,
-        endpoint=backend.endpoint,
         prompt_name=backend.prompt_name,
-        prompt_hash=backend.prompt_hash,
-        schema_hash=schema_hash(),
         mode=result.mode if result else backend.mode,
         attempts=result.attempts if result else attempts,
         reasks=result.reasks if result else reasks,

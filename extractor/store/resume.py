@@ -1,30 +1,98 @@
-"""Resuming a JSONL run output: keep what finished, run the rest."""
+"""Resuming a JSONL run output: find what finished, run the rest, and never lose a line.
+
+The output is only ever appended to: finished records stay where they are, a failed record is superseded by
+the later line for the same article (the last line of an article wins, as `records_by_id` reads it), and a
+line that cannot be read (cut by a crash) stays in the file while its article is run again. A file that is
+not a run output, or was written by another configuration, is refused untouched, naming what differs.
+"""
 
 from __future__ import annotations
 
-import os
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import OutputError
-from .records import read_records
+from ..models import ArticleRecord
+
+# Provenance fields that decide the answer; config_hash is absent from outputs of older versions.
+IDENTITY = ("model", "endpoint", "prompt_hash", "schema_hash", "config_hash")
 
 
-def prepare_resume(path: str, model: str, prompt_hash: str | None) -> set[str]:
-    """Keep the finished (ok) records of an existing JSONL output, drop failed and cut lines; their ids.
+@dataclass
+class ResumeState:
+    """What an existing output already holds."""
 
-    The file is rewritten atomically, so the articles that failed before are simply run again. An output
-    made with another model or prompt is refused rather than silently mixed.
-    """
-    if path == "-" or not Path(path).exists():
-        return set()
-    records, _ = read_records(path)
-    other = {(r.provenance.model, r.provenance.prompt_hash) for r in records} - {(model, prompt_hash)}
-    if other:
-        found = ", ".join(f"model {m} prompt {p or '-'}" for m, p in sorted(other, key=str))
-        raise OutputError(f"{path} holds results of another configuration ({found}); use another -o or drop --resume")
-    kept = {r.article_id: r for r in records if r.status == "ok"}
-    temporary = f"{path}.resume-tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
-        handle.writelines(record.model_dump_json() + "\n" for record in kept.values())
-    os.replace(temporary, path)
-    return set(kept)
+    done: set[str] = field(default_factory=set)  # articles whose last record is ok
+    unreadable: int = 0  # lines kept in the file that are not records; their articles run again
+
+
+def prepare_resume(path: str, expected: dict[str, Any]) -> ResumeState:
+    """The finished articles of `path`, after checking it is a run output of the configuration `expected`
+    (the provenance identity of this run). The file is not rewritten; it is made to end with a newline."""
+    file = Path(path)
+    if path == "-" or not file.exists():
+        return ResumeState()
+    state, status, records, differences = ResumeState(), {}, 0, {}
+    try:
+        with open(file, encoding="utf-8", errors="replace") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                data = _json_object(line)
+                if data is None:
+                    state.unreadable += 1
+                    continue
+                provenance = data.get("provenance")
+                if "article_id" not in data or not isinstance(provenance, dict):
+                    raise OutputError(
+                        f"{path} is not an output of extract run (a line is not a record); use another -o"
+                    )
+                records += 1
+                for key in IDENTITY:
+                    theirs = provenance.get(key)
+                    if theirs != expected.get(key) and not (key == "config_hash" and theirs is None):
+                        differences.setdefault(key, theirs)
+                if not differences and not _valid(data):
+                    state.unreadable += 1
+                    continue
+                status[data["article_id"]] = data.get("status")
+    except OSError as exc:
+        raise OutputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not records and state.unreadable:
+        raise OutputError(f"{path} is not an output of extract run (no line is a record); use another -o")
+    if differences:
+        found = ", ".join(
+            f"{key} {value or '-'} (this run: {expected.get(key) or '-'})" for key, value in differences.items()
+        )
+        raise OutputError(f"{path} was written by another configuration: {found}; use another -o or drop --resume")
+    _end_with_newline(file)
+    state.done = {article_id for article_id, last in status.items() if last == "ok"}
+    return state
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _valid(data: dict[str, Any]) -> bool:
+    try:
+        ArticleRecord.model_validate(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _end_with_newline(file: Path) -> None:
+    """A line cut by a crash has no newline: the next record must not be glued to it."""
+    with open(file, "rb+") as handle:
+        if handle.seek(0, 2) == 0:
+            return
+        handle.seek(-1, 2)
+        if handle.read(1) != b"\n":
+            handle.write(b"\n")
