@@ -1,6 +1,7 @@
 """A whole run: a feed's articles processed concurrently, each record written the moment it is finished.
 
-Memory stays flat in the number of articles: records go straight to the writer and only counters are kept.
+Memory stays flat in the number of articles: articles are read from their source as workers free up (a bounded
+queue), records go straight to the writer, and only counters and the ids seen are kept.
 Progress is reported through a callback, so this module never imports rich.
 """
 
@@ -74,33 +75,37 @@ async def run_feed(
     """
     summary = summary if summary is not None else RunSummary()
     started = time.perf_counter()
-    queue: asyncio.Queue[Article] = asyncio.Queue()
-    queued: set[str] = set()
-    for article in articles:
-        if article.id in skip_ids:
-            summary.skipped += 1
-        elif article.id in queued:
-            summary.duplicates += 1
-        else:
-            queued.add(article.id)
-            queue.put_nowait(article)
+    n_workers = max(1, concurrency)
+    queue: asyncio.Queue[Article | None] = asyncio.Queue(maxsize=2 * n_workers)  # a stream is read as it is used
+
+    async def produce() -> None:
+        seen: set[str] = set()
+        for article in articles:
+            if article.id in skip_ids:
+                summary.skipped += 1
+            elif article.id in seen:
+                summary.duplicates += 1
+            else:
+                seen.add(article.id)
+                await queue.put(article)
+        for _ in range(n_workers):
+            await queue.put(None)
 
     async def worker() -> None:
-        while not queue.empty():
-            article = queue.get_nowait()
+        while (article := await queue.get()) is not None:
             record = await extract_one(article, backend, cache, drop_ungrounded=drop_ungrounded)
             writer.write(record)
             summary.add(record)
             if on_record:
                 on_record(record)
 
-    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, queue.qsize())))]
+    tasks = [asyncio.create_task(produce())] + [asyncio.create_task(worker()) for _ in range(n_workers)]
     try:
-        await asyncio.gather(*workers)
+        await asyncio.gather(*tasks)
     finally:
-        for task in workers:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         summary.elapsed_s = time.perf_counter() - started
         await backend.aclose()
     return summary
