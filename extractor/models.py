@@ -139,6 +139,9 @@ class GroundedIncident(Incident):
 
     grounded: bool
     ungrounded_quotes: list[str] = Field(default_factory=list)
+    corrections: list[str] = Field(
+        default_factory=list, description="Deterministic corrections made after extraction (unsupported figures)."
+    )
 
 
 class Article(BaseModel):

@@ -16,7 +16,7 @@ from extractor.feeds import stream as stream_module
 from extractor.feeds.jsonl import iter_jsonl, parse_jsonl
 from extractor.feeds.lists import opml_sources, text_sources
 from extractor.feeds.sources import source_kind
-from extractor.feeds.stream import articles_from_items, split_items, stream_feed
+from extractor.feeds.stream import articles_from_documents, batch_documents, split_items, stream_feed
 
 from .conftest import GOLDEN_FEED
 from .test_feeds import ATOM, RDF, feed_server  # noqa: F401  (feed_server is a fixture)
@@ -195,9 +195,11 @@ def test_iter_articles_is_exported() -> None:
 
 @pytest.fixture
 def streaming(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every feed file takes the streaming path (threshold 0), in small chunks, and never falls back to load_feed."""
+    """Every feed file takes the streaming path (threshold 0), in small chunks and batches of three items, and never
+    falls back to load_feed."""
     monkeypatch.setattr(stream_module, "STREAM_THRESHOLD_BYTES", 0)
     monkeypatch.setattr(stream_module, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(stream_module, "BATCH_ITEMS", 3)
 
     def no_whole_read(source: str) -> None:
         raise AssertionError(f"{source} was read whole")
@@ -238,10 +240,11 @@ def test_the_streamed_golden_feed_has_its_values(streaming: None) -> None:
 
 def test_the_stream_yields_the_first_article_before_reading_the_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stream_module, "CHUNK_BYTES", 1024)
+    monkeypatch.setattr(stream_module, "BATCH_ITEMS", 2)
     assert inspect.isgenerator(stream_feed(str(GOLDEN_FEED)))
     source = ReadRecorder(GOLDEN_FEED)
     try:
-        articles = articles_from_items(split_items(source), str(GOLDEN_FEED))
+        articles = articles_from_documents(batch_documents(split_items(source)), str(GOLDEN_FEED))
         assert next(articles).id == "https://thedefensepost.com/?p=85891"
         size = GOLDEN_FEED.stat().st_size
         assert source.bytes_read < size / 2, f"read {source.bytes_read} of {size} bytes for the first article"
@@ -251,15 +254,19 @@ def test_the_stream_yields_the_first_article_before_reading_the_file(monkeypatch
         source.close()
 
 
-def test_the_stream_holds_one_item_document_at_a_time(tmp_path: Path) -> None:
-    """Each item comes as its own small document: the prolog, the start tags around it, the item, the closing tags."""
+def test_items_come_with_their_surroundings_only() -> None:
+    """Each item comes alone, with the prolog and the start tags around it (head) and their closing tags (tail)."""
     with (INPUTS / "alpha.xml").open("rb") as handle:
-        documents = list(split_items(handle))
-    assert len(documents) == 2
-    second = documents[1].decode()
-    assert second.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content=')
-    assert "<channel>" in second and second.endswith("</item></channel></rss>")
-    assert "Menaka" not in second and "Alpha Wire" not in second, "nothing of the other items or the channel"
+        items = list(split_items(handle))
+    assert len(items) == 2
+    head, body, tail = (part.decode() for part in items[1])
+    assert head.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:content=')
+    assert head.endswith("<channel>") and tail == "</channel></rss>"
+    assert body.startswith("<item>\n<title>Market blast in Maiduguri</title>") and body.endswith("</item>")
+    assert "Menaka" not in head + body and "Alpha Wire" not in head, "nothing of the other item or the channel"
+    batches = list(batch_documents(items))
+    assert [count for count, _ in batches] == [2]
+    assert batches[0][1] == (items[0].head + items[0].body + items[1].body + items[0].tail)
 
 
 BROKEN = """<?xml version="1.0" encoding="utf-8"?>
@@ -272,18 +279,18 @@ BROKEN = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_an_ill_formed_item_is_read_as_feedparser_can_with_a_warning(tmp_path: Path, streaming: None) -> None:
+    """A bad item spoils only its batch (items 0-2 here, in batches of three), which feedparser reads loosely."""
     path = tmp_path / "broken.xml"
     path.write_text(BROKEN)
     articles, warnings = collect(path)
+    assert articles == load_feed(str(path)).articles
     assert [a.id for a in articles] == ["b1", "b2", "entry-3", "b5"]
     assert articles[1].title == "Second & bad"
     assert articles[3].title == "Cut"
-    assert [w.removeprefix(f"{path}: ") for w in warnings if "well-formed" not in w] == [
-        "entry 2 has no title and no text; skipped"
-    ]
-    assert [w.split(" is not well-formed")[0] for w in warnings if "well-formed" in w] == [
-        f"{path}: entry 1",
-        f"{path}: entry 4",
+    assert [w.removeprefix(f"{path}: ").split(", kept")[0] for w in warnings] == [
+        "entries 0-2 not well-formed",
+        "entry 2 has no title and no text; skipped",
+        "entries 3-4 not well-formed",
     ]
 
 

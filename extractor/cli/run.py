@@ -90,6 +90,7 @@ def print_summary(summary: RunSummary, output: str) -> None:
     articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
     ungrounded = f"{summary.ungrounded} ungrounded"
     ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
+    ungrounded += f", {summary.figures_corrected} unsupported figures set to null" if summary.figures_corrected else ""
     usage = summary.usage
     parts = [
         articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",

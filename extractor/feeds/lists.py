@@ -13,11 +13,10 @@ from pathlib import Path
 
 from ..errors import FeedError
 from ..models import Article
-from .stream import iter_feed
+from .stream import URL_SCHEMES, iter_feed
 
 log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
-URL_SCHEMES = ("http://", "https://")
 
 
 def iter_listed(path: str, sources: Iterator[str], warn: Warn | None = None) -> Iterator[Article]:

@@ -16,8 +16,8 @@ from typing import Literal
 
 from ..models import Article
 from .jsonl import iter_jsonl
-from .lists import URL_SCHEMES, is_source_line, iter_listed, opml_sources, text_sources
-from .stream import iter_feed
+from .lists import is_source_line, iter_listed, opml_sources, text_sources
+from .stream import URL_SCHEMES, iter_feed
 
 Kind = Literal["feed", "jsonl", "opml", "list"]
 SNIFF_BYTES = 8192  # how much of a file is read to tell what it is
@@ -29,8 +29,9 @@ _ROOT = re.compile(rb"\s*<([^\s/>]+)")
 def iter_articles(source: str, warn: Callable[[str], None] | None = None) -> Iterator[Article]:
     """The Articles of a feed URL, a feed file (of any size), a JSONL file, an OPML file or a text list of feeds.
 
-    A generator: nothing is read before the first article is asked for, and no more than one item (or line) is
-    held at a time, except for URLs and small feed files. Warnings (skipped lines, entries or feeds) go to `warn`
+    A generator: nothing is read before the first article is asked for, and no more than one line (JSONL) or one
+    batch of items (a large feed) is held at a time; URLs and feed files up to stream.STREAM_THRESHOLD_BYTES are
+    read whole. Warnings (skipped lines, entries or feeds) go to `warn`
     as they happen (by default they are logged); a source that gives no article at all raises FeedError.
     """
     kind = source_kind(source)

@@ -2,16 +2,17 @@
 
 A file above STREAM_THRESHOLD_BYTES is cut, without parsing it whole, into its items (RSS `<item>`, Atom
 `<entry>`, RSS 1.0 items): a byte-level scanner that understands comments, CDATA, declarations and quoted
-attributes, and keeps only the current item and the start tags of the elements around it. Each item is put
-back into a minimal document (the original prolog, the original start tags of its ancestors, so the root
-element with its namespace declarations and any xml:base, then the item, then the closing tags) and parsed
-by feedparser with the small-feed options, then turned into an Article by `reader.entry_article`: a large
-feed gives the Articles `load_feed` gives, in the same order, with the same fallback ids. Memory stays flat:
-the scanner holds one item (and one read chunk), and items are converted as they are found.
+attributes, and keeps only the current item and the start tags of the elements around it. Consecutive items
+(up to BATCH_ITEMS or BATCH_BYTES) are put back into a small document of their own: the original prolog, the
+original start tags of their ancestors (the root element with its namespace declarations and any xml:base,
+the channel), the items as written, then the closing tags. feedparser parses it with the small-feed options
+and `reader.entry_article` turns each entry into an Article, numbered across the whole file: a large feed
+gives the Articles `load_feed` gives, in the same order, with the same fallback ids. Memory stays flat: one
+read chunk and one batch of items at a time, converted as they are found.
 
 Like feedparser's loose parser, the scanner does not need well-formed XML: a stray `&`, an undefined entity
-or a bad byte only affects the item that holds it, which feedparser then reads as best it can (with a
-warning naming the entry). A large file in which no item is found (another format, UTF-16, not a feed) is
+or a bad byte only affects the batch that holds it, which feedparser then reads as best it can (with a
+warning naming its entries). A large file in which no item is found (another format, UTF-16, not a feed) is
 left to `load_feed`, which reads it whole and says what is wrong with it.
 """
 
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 import feedparser
 
@@ -34,8 +35,11 @@ from .reader import _bozo_reason, entry_article, load_feed
 log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
 
+URL_SCHEMES = ("http://", "https://")  # sources fetched by load_feed
 STREAM_THRESHOLD_BYTES = 8 * 1024 * 1024  # feed files above this are read item by item
 CHUNK_BYTES = 64 * 1024  # bytes read at a time by the scanner
+BATCH_ITEMS = 100  # items parsed by one feedparser call (a call costs about as much as parsing a small item)
+BATCH_BYTES = 1024 * 1024  # ... unless they reach this size first
 MAX_TAG_BYTES = 64 * 1024  # a tag still open after this many bytes ends at its first '>' (ill-formed input)
 
 # Namespaces whose item/entry elements feedparser reads as entries (it maps them to its empty prefix).
@@ -63,7 +67,7 @@ _XMLNS = re.compile(rb"""\sxmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')"""
 def iter_feed(source: str, warn: Warn | None = None) -> Iterator[Article]:
     """The Articles of one feed: a URL or a file up to STREAM_THRESHOLD_BYTES through `load_feed`, a larger file
     item by item. Warnings go to `warn` (by default they are logged)."""
-    if source.startswith(("http://", "https://")) or not _is_large(source):
+    if source.startswith(URL_SCHEMES) or not _is_large(source):
         yield from _loaded(source, warn)
     else:
         yield from stream_feed(source, warn)
@@ -75,10 +79,10 @@ def stream_feed(path: str, warn: Warn | None = None) -> Iterator[Article]:
         with Path(path).open("rb") as handle:
             ascii_compatible = _ascii_compatible(handle.read(4))
             handle.seek(0)
-            documents = split_items(handle) if ascii_compatible else iter(())
-            first = next(documents, None)
+            items = split_items(handle) if ascii_compatible else iter(())
+            first = next(items, None)
             if first is not None:
-                yield from articles_from_items(chain([first], documents), path, warn)
+                yield from articles_from_documents(batch_documents(chain([first], items)), path, warn)
                 return
     except OSError as exc:
         raise FeedError(f"cannot read {path}: {exc.strerror}") from None
@@ -86,18 +90,22 @@ def stream_feed(path: str, warn: Warn | None = None) -> Iterator[Article]:
     yield from _loaded(path, warn)
 
 
-def articles_from_items(documents: Iterable[bytes], source: str, warn: Warn | None = None) -> Iterator[Article]:
-    """Each one-item document parsed by feedparser as `load_feed` parses a feed, and converted by `entry_article`."""
+def articles_from_documents(
+    documents: Iterable[tuple[int, bytes]], source: str, warn: Warn | None = None
+) -> Iterator[Article]:
+    """Articles from (item count, document) pairs: each document parsed by feedparser as `load_feed` parses a
+    feed, each entry converted by `entry_article` with its index in the whole feed."""
     warn = warn or log.warning
     index = kept = 0
-    for document in documents:
+    for count, document in documents:
         parsed = feedparser.parse(document, sanitize_html=False, resolve_relative_uris=False)
+        entries = f"entry {index}" if count == 1 else f"entries {index}-{index + count - 1}"
         reason = _bozo_reason(parsed)
         if reason:
-            warn(f"{source}: entry {index} is not well-formed, kept what was recovered: {reason}")
+            warn(f"{source}: {entries} not well-formed, kept what was recovered: {reason}")
         if not parsed.entries:
-            warn(f"{source}: entry {index} could not be read; skipped")
-            index += 1
+            warn(f"{source}: {entries} could not be read; skipped")
+            index += count
         for entry in parsed.entries:
             article = entry_article(entry, index)
             if article is None:
@@ -110,6 +118,32 @@ def articles_from_items(documents: Iterable[bytes], source: str, warn: Warn | No
         raise FeedError(f"{source}: no entry holds any text")
 
 
+class Item(NamedTuple):
+    """One item as written (`body`), and what surrounds it: the prolog and its ancestors' start tags (`head`),
+    their closing tags (`tail`). head + body + tail is a feed of one item."""
+
+    head: bytes
+    body: bytes
+    tail: bytes
+
+
+def batch_documents(items: Iterable[Item]) -> Iterator[tuple[int, bytes]]:
+    """Consecutive items with the same surroundings as one document, up to BATCH_ITEMS items or BATCH_BYTES;
+    yields (item count, document)."""
+    batch: list[bytes] = []
+    size = 0
+    frame = (b"", b"")
+    for item in items:
+        if batch and ((item.head, item.tail) != frame or len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES):
+            yield len(batch), frame[0] + b"".join(batch) + frame[1]
+            batch, size = [], 0
+        frame = (item.head, item.tail)
+        batch.append(item.body)
+        size += len(item.body)
+    if batch:
+        yield len(batch), frame[0] + b"".join(batch) + frame[1]
+
+
 @dataclass
 class _Open:
     """An element open around the items: its name, its start tag as written, and the namespaces in scope."""
@@ -119,8 +153,8 @@ class _Open:
     namespaces: dict[bytes, bytes]
 
 
-def split_items(stream: BinaryIO) -> Iterator[bytes]:
-    """Each item or entry of an XML feed read from `stream`, as a document of its own (see the module docstring).
+def split_items(stream: BinaryIO) -> Iterator[Item]:
+    """Each item or entry of an XML feed read from `stream`, with its surroundings (see the module docstring).
 
     Holds the bytes of the current item only: what lies between items is dropped once scanned.
     """
@@ -136,7 +170,7 @@ def split_items(stream: BinaryIO) -> Iterator[bytes]:
         if end is None:
             if eof:
                 if item_start >= 0:  # cut inside an item: feedparser keeps what it can, as for a whole feed
-                    yield _document(prolog or b"", ancestors, bytes(buffer[item_start:]))
+                    yield _item(prolog or b"", ancestors, bytes(buffer[item_start:]))
                 return
             resume = at if at >= 0 else len(buffer)
             # Drop what is scanned: all but the current item (and, until the root element, the prolog).
@@ -160,7 +194,7 @@ def split_items(stream: BinaryIO) -> Iterator[bytes]:
             if qname == item_name and not empty:
                 item_depth += -1 if closing else 1
             if item_depth == 0:
-                yield _document(prolog or b"", ancestors, bytes(buffer[item_start:end]))
+                yield _item(prolog or b"", ancestors, bytes(buffer[item_start:end]))
                 item_start = -1
         elif closing:
             _close(ancestors, qname)
@@ -170,7 +204,7 @@ def split_items(stream: BinaryIO) -> Iterator[bytes]:
             namespaces = _namespaces(tag, ancestors[-1].namespaces if ancestors else {})
             if _is_entry(qname, namespaces):
                 if empty:
-                    yield _document(prolog, ancestors, tag)
+                    yield _item(prolog, ancestors, tag)
                 else:
                     item_name, item_start, item_depth = qname, at, 1
             elif not empty:
@@ -225,11 +259,10 @@ def _close(ancestors: list[_Open], qname: bytes) -> None:
             return
 
 
-def _document(prolog: bytes, ancestors: list[_Open], item: bytes) -> bytes:
-    """One item wrapped in the start tags around it and their closing tags."""
-    opening = b"".join(element.start_tag for element in ancestors)
-    closing = b"".join(b"</" + element.qname + b">" for element in reversed(ancestors))
-    return prolog + opening + item + closing
+def _item(prolog: bytes, ancestors: list[_Open], body: bytes) -> Item:
+    """An item with the start tags around it and their closing tags."""
+    head = prolog + b"".join(element.start_tag for element in ancestors)
+    return Item(head, body, b"".join(b"</" + element.qname + b">" for element in reversed(ancestors)))
 
 
 def _loaded(source: str, warn: Warn | None) -> Iterator[Article]:

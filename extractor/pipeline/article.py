@@ -1,4 +1,5 @@
-"""One article through the pipeline: cache lookup, backend call, date resolution, grounding, the output record."""
+"""One article through the pipeline: cache lookup, backend call, date resolution, figure check, grounding, the
+output record."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..llm.schema import schema_hash
 from ..models import Article, ArticleRecord, Provenance, Usage
 from .cache import ResultCache, cache_key
 from .dates import resolve_relative_dates
+from .figures import check_figures
 from .grounding import ground
 
 
@@ -47,7 +49,12 @@ async def extract_one(
     if cached is None and cache is not None:
         cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
     resolved, notes = resolve_relative_dates(result.incidents, article.published)
-    incidents = ground(resolved, article.text)
+    checked, corrections = check_figures(resolved, article.text, article.title)
+    incidents = [
+        incident.model_copy(update={"corrections": fixes}) if fixes else incident
+        for incident, fixes in zip(ground(checked, article.text), corrections)
+    ]
+    notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
     kept = [i for i in incidents if i.grounded] if drop_ungrounded else incidents
     return _record(
         article,

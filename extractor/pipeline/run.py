@@ -37,6 +37,7 @@ class RunSummary:
     incidents: int = 0
     ungrounded: int = 0
     ungrounded_dropped: int = 0
+    figures_corrected: int = 0
     cache_hits: int = 0
     attempts: int = 0
     reasks: int = 0
@@ -50,6 +51,7 @@ class RunSummary:
         self.incidents += len(record.incidents)
         self.ungrounded += sum(not i.grounded for i in record.incidents) + record.ungrounded_dropped
         self.ungrounded_dropped += record.ungrounded_dropped
+        self.figures_corrected += sum(len(i.corrections) for i in record.incidents)
         self.cache_hits += record.provenance.cache_hit
         self.attempts += record.provenance.attempts
         self.reasks += record.provenance.reasks
