@@ -31,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.common import RESULTS, SEED, machine, write_section  # noqa: E402
+from extractor import store  # noqa: E402
 from extractor.feeds import load_feed  # noqa: E402
 from extractor.models import ArticleRecord  # noqa: E402
 
@@ -82,13 +83,15 @@ def synthetic_feed(path: Path, count: int, seed: int = 0) -> None:
 class Server:
     """`python -m bench.fake_server` as a child process; `stats` (outcome counts) are read at stop()."""
 
+    command = ("-m", "bench.fake_server")  # after the interpreter; a subclass may serve through another module
+
     def __init__(self, *args: str, port: int = 0) -> None:
         self.args, self.port = list(args), port
         self.stats: dict[str, int] = {}
 
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bench.fake_server", "--port", str(self.port), *self.args],
+            [sys.executable, *self.command, "--port", str(self.port), *self.args],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.base_url = self.proc.stdout.readline().strip()
@@ -121,6 +124,7 @@ class Run:
     exit_code: int
     records: list[ArticleRecord] = field(default_factory=list)
     stderr: str = ""
+    unreadable: int = 0
 
     @property
     def rate(self) -> float:
@@ -150,9 +154,9 @@ def extract_script() -> str:
     return str(script) if script.exists() else "extract"
 
 
-def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles: int, *extra: str,
-                cache_dir: Path | None = None, config: Path | None = None) -> Run:
-    """Run the real CLI in a child process; reap it with wait4 for its own rusage."""
+def extract_command(feed: Path, out: Path, base_url: str, concurrency: int, *extra: str,
+                    cache_dir: Path | None = None, config: Path | None = None) -> tuple[list[str], dict[str, str]]:
+    """The `extract run` command line and its environment (a bench key, no EXTRACT_CONFIG)."""
     cmd = [extract_script(), "run", str(feed), "-o", str(out), "--model", MODEL, "--base-url", base_url,
            "--concurrency", str(concurrency), "-q", *extra]
     cmd += ["--cache-dir", str(cache_dir)] if cache_dir else ["--no-cache"]
@@ -160,6 +164,14 @@ def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles
         cmd += ["--config", str(config)]
     env = {**os.environ, "OPENAI_API_KEY": "sk-bench"}
     env.pop("EXTRACT_CONFIG", None)
+    return cmd, env
+
+
+def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles: int, *extra: str,
+                cache_dir: Path | None = None, config: Path | None = None, timeout: float | None = None) -> Run:
+    """Run the real CLI in a child process; reap it with wait4 for its own rusage. Past `timeout` seconds it is
+    killed (SIGKILL, exit code -9); a line it was cutting is counted in `unreadable`, not parsed."""
+    cmd, env = extract_command(feed, out, base_url, concurrency, *extra, cache_dir=cache_dir, config=config)
     with tempfile.TemporaryFile("w+") as errfile:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errfile, env=env, cwd=out.parent)
@@ -171,13 +183,15 @@ def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles
             if pid:
                 break
             hwm_kb = max(hwm_kb, _vm_hwm_kb(proc.pid))
+            if timeout is not None and time.perf_counter() - started > timeout:
+                os.kill(proc.pid, signal.SIGKILL)  # not send_signal: its poll() could reap the child
             time.sleep(0.02)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         errfile.seek(0)
         stderr = errfile.read()
     match = _SUMMARY.search(stderr)
-    records = [ArticleRecord.model_validate_json(line) for line in out.read_text().splitlines() if line.strip()]
+    records, unreadable = store.read_records(out) if out.exists() else ([], 0)
     return Run(
         articles=articles,
         wall_s=wall,
@@ -187,6 +201,7 @@ def extract_run(feed: Path, out: Path, base_url: str, concurrency: int, articles
         exit_code=proc.returncode,
         records=records,
         stderr=stderr,
+        unreadable=unreadable,
     )
 
 

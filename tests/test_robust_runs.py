@@ -246,3 +246,37 @@ def test_an_article_id_is_not_read_from_a_superseded_failed_line(baseline_output
     state = prepare_resume(str(baseline_output), expected)
 
     assert state.done == {"a2", "a3"} and state.unreadable == 0
+
+
+# --- inputs ------------------------------------------------------------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "inputs"
+
+
+def test_extract_run_reads_a_jsonl_file_of_articles_and_warns_about_bad_lines() -> None:
+    result = runner.invoke(app_cli(), ["run", str(FIXTURES / "articles.jsonl"), "--model", "baseline", "-o", "out.jsonl"])
+
+    assert result.exit_code == 0, result.output
+    got = [json.loads(line) for line in Path("out.jsonl").read_text().splitlines()]
+    assert [r["article_id"] for r in got][:2] == ["a1", "a2"] and "5" in [r["article_id"] for r in got]
+    assert "line 2" in result.stderr and "not JSON" in result.stderr.replace("valid JSON", "JSON")
+    a1 = next(r for r in got if r["article_id"] == "a1")
+    assert a1["link"] == "https://news.test/diffa?id=7" and a1["published"].startswith("2024-09-19T10:00:00")
+    assert [i["attack_type"] for i in a1["incidents"]] == ["bombing"]
+
+
+def test_extract_run_reads_an_opml_list_of_feeds() -> None:
+    result = runner.invoke(app_cli(), ["run", str(FIXTURES / "feeds.opml"), "--model", "baseline", "-o", "out.jsonl"])
+
+    assert result.exit_code == 0, result.output
+    assert len(Path("out.jsonl").read_text().splitlines()) >= 2
+
+
+def test_a_bad_input_is_an_error_before_any_output_is_written(tmp_path: Path) -> None:
+    (tmp_path / "empty.jsonl").write_text("not json\n")
+
+    result = runner.invoke(app_cli(), ["run", "empty.jsonl", "--model", "baseline", "-o", "out.jsonl"])
+
+    assert result.exit_code == 2
+    assert "error:" in result.stderr and "Traceback" not in result.output
+    assert not Path("out.jsonl").exists()

@@ -77,7 +77,7 @@ def prepare(llm: SettingOptions):
     return settings, template, cache
 
 
-def progress_bar(total: int, quiet: bool) -> Progress:
+def progress_bar(total: int | None, quiet: bool) -> Progress:
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     progress = Progress(*columns, console=err, disable=quiet)
     progress.add_task("extracting", total=total)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -17,7 +18,13 @@ if TYPE_CHECKING:
 @app.command()
 @with_setting_options
 def run(
-    feed: Annotated[str, typer.Argument(help="Feed file path or http(s) URL (RSS 2.0, Atom, RSS 1.0).")],
+    feed: Annotated[
+        str,
+        typer.Argument(
+            help="A feed file or http(s) URL (RSS 2.0, Atom, RSS 1.0), a JSONL file of articles "
+            "(id, title, text, published, url), or an OPML or text list of feeds."
+        ),
+    ],
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "incidents.jsonl",
     fmt: Annotated[
         str, typer.Option("--format", help="jsonl (a line per article) or csv (a row per incident).")
@@ -35,7 +42,7 @@ def run(
 ) -> None:
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
     from ..evaluation.evaluate import seed_examples
-    from ..feeds import load_feed
+    from ..feeds import iter_articles
     from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend
     from ..pipeline.run import RunSummary, run_feed
@@ -45,21 +52,20 @@ def run(
     def setup():
         if resume and (output == "-" or fmt != "jsonl"):
             raise ConfigError("--resume needs a JSONL output file (-o FILE)")
-        parsed = load_feed(feed)
+        stream = iter_articles(feed, lambda warning: err.print(f"[yellow]warning:[/] {warning}", highlight=False))
+        first = next(stream)  # a bad input is an error before anything is written
         settings, template, cache = prepare(llm)
-        for warning in parsed.warnings:
-            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
         examples = seed_examples() if template.uses_examples else None
         backend = create_backend(settings, template, cache, examples)
         state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
         if state.unreadable:
             err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
                       "their articles run again", highlight=False)  # fmt: skip
-        return parsed.articles, settings, cache, backend, state.done, open_writer(output, fmt, append=resume)
+        return chain([first], stream), settings, cache, backend, state.done, open_writer(output, fmt, append=resume)
 
     articles, settings, cache, backend, done, writer = guarded(setup)
     summary = RunSummary()
-    progress = progress_bar(len({a.id for a in articles} - done), quiet)
+    progress = progress_bar(None, quiet)  # a stream's length is not known in advance
     work = run_feed(
         articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
         skip_ids=done, summary=summary, on_record=lambda _: progress.advance(progress.task_ids[0]),

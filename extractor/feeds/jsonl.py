@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from ..errors import FeedError
 from ..models import Article
 from .html import strip_tracking
-from .reader import _published
+from .reader import published_of
 
 log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
@@ -103,7 +103,7 @@ def _date(value: Any) -> dt.datetime | None:
     """The publication time (ISO 8601 or RFC 822, with the feed reader's rules) or None when absent."""
     if value is None or value == "":
         return None
-    published = _published({"published": value}) if isinstance(value, str) else None
+    published = published_of({"published": value}) if isinstance(value, str) else None
     if published is None:
         raise _BadLine(f"bad date {value!r}")
     return published

@@ -7,6 +7,7 @@ import email.utils
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,25 +38,15 @@ def load_feed(source: str) -> Feed:
     data = _fetch(source) if source.startswith(("http://", "https://")) else _read(source)
     if not data.strip():
         raise FeedError(f"feed is empty: {source}")
-    # Our html_to_text drops every tag, script and style, so feedparser's HTML sanitiser and URI rewriting
-    # are pure cost (half of the parse time).
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
-    reason = _bozo_reason(parsed)
+    parsed = parse_document(data)
+    reason = bozo_reason(parsed)
     if not parsed.entries:
         what = "no feed entries" if parsed.get("version") else "not an RSS or Atom feed"
         raise FeedError(f"{source}: {what}" + (f" ({reason})" if reason else ""))
     warnings = [f"feed is not well-formed, kept what was recovered: {reason}"] if reason else []
-    articles = []
-    for index, entry in enumerate(parsed.entries):
-        article = entry_article(entry, index)
-        if article is None:
-            warnings.append(f"entry {index} has no title and no text; skipped")
-        else:
-            articles.append(article)
+    articles = list(entry_articles(parsed.entries, 0, warnings.append))
     if not articles:
         raise FeedError(f"{source}: no entry holds any text")
-    for warning in warnings:
-        log.warning("%s: %s", source, warning)
     return Feed(source=source, title=parsed.feed.get("title", ""), articles=articles, warnings=warnings)
 
 
@@ -81,7 +72,24 @@ def _fetch(url: str) -> bytes:
         raise FeedError(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
 
 
-def _bozo_reason(parsed: Any) -> str | None:
+def parse_document(data: bytes) -> Any:
+    """feedparser's reading of a feed document. Our html_to_text drops every tag, script and style, so
+    feedparser's HTML sanitiser and URI rewriting are pure cost (half of the parse time)."""
+    return feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+
+
+def entry_articles(entries: list[Any], start: int, warn: Callable[[str], None]) -> Iterator[Article]:
+    """The Articles of feedparser entries numbered from `start`; an entry with no title and no text is skipped
+    with a warning."""
+    for index, entry in enumerate(entries, start=start):
+        article = entry_article(entry, index)
+        if article is None:
+            warn(f"entry {index} has no title and no text; skipped")
+        else:
+            yield article
+
+
+def bozo_reason(parsed: Any) -> str | None:
     if not parsed.get("bozo"):
         return None
     exc = parsed.get("bozo_exception")
@@ -101,10 +109,10 @@ def entry_article(entry: Any, index: int) -> Article | None:
     article_id = entry.get("id") or link or f"entry-{index}"
     if article_id.startswith(("http://", "https://")):
         article_id = strip_tracking(article_id)
-    return Article(id=article_id, title=title, link=link, published=_published(entry), text=text or title)
+    return Article(id=article_id, title=title, link=link, published=published_of(entry), text=text or title)
 
 
-def _published(entry: Any) -> dt.datetime | None:
+def published_of(entry: Any) -> dt.datetime | None:
     """Published time with its timezone: `published`, else `updated`; RFC 822 or ISO 8601."""
     for key in ("published", "updated"):
         raw = entry.get(key)

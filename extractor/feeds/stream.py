@@ -26,11 +26,9 @@ from itertools import chain
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
-import feedparser
-
 from ..errors import FeedError
 from ..models import Article
-from .reader import _bozo_reason, entry_article, load_feed
+from .reader import bozo_reason, entry_articles, load_feed, parse_document
 
 log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
@@ -98,22 +96,18 @@ def articles_from_documents(
     warn = warn or log.warning
     index = kept = 0
     for count, document in documents:
-        parsed = feedparser.parse(document, sanitize_html=False, resolve_relative_uris=False)
+        parsed = parse_document(document)
         entries = f"entry {index}" if count == 1 else f"entries {index}-{index + count - 1}"
-        reason = _bozo_reason(parsed)
+        reason = bozo_reason(parsed)
         if reason:
             warn(f"{source}: {entries} not well-formed, kept what was recovered: {reason}")
         if not parsed.entries:
             warn(f"{source}: {entries} could not be read; skipped")
             index += count
-        for entry in parsed.entries:
-            article = entry_article(entry, index)
-            if article is None:
-                warn(f"{source}: entry {index} has no title and no text; skipped")
-            else:
-                kept += 1
-                yield article
-            index += 1
+        for article in entry_articles(parsed.entries, index, lambda message: warn(f"{source}: {message}")):
+            kept += 1
+            yield article
+        index += len(parsed.entries)
     if not kept:
         raise FeedError(f"{source}: no entry holds any text")
 
