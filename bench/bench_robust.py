@@ -197,6 +197,8 @@ def measure_faults(ctx: Context) -> str:
                      json.dumps(server.stats, sort_keys=True), json.dumps(dict(errors)) if errors else "-",
                      f"{run.rate:.1f}", f"{run.wall_s:.1f}", outcome(run, limit)])  # fmt: skip
         progress("faults", rows[-1])
+        if run.exit_code not in (0, 1) or not run.records:
+            print(f"faults: unexpected end, stderr:\n{run.stderr[-2000:]}", flush=True)
     return (
         f"### Faults (20% 429, 5% 500, 5% timeouts, 5% malformed; latency {latency * 1000:.0f} ms, "
         f"concurrency {concurrency})\n\n"

@@ -13,45 +13,21 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.llm.client import OpenAICompatBackend
 from extractor.llm.schema import extraction_schema
 from extractor.models import ArticleRecord
 
-from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, completion, extraction_reply, incident, request_json
+from .conftest import (
+    BASE_URL,
+    COMPLETIONS,
+    SECRET,
+    article_of,
+    completion,
+    extraction_reply,
+    incident,
+    request_json,
+)
 
 runner = CliRunner()
-FEED = """<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
-<title>t</title>
-<item><title>Ambush in Tillaberi</title><guid>a1</guid><pubDate>Thu, 19 Sep 2024 08:00:00 +0000</pubDate>
-<content:encoded><![CDATA[<p>Gunmen killed five soldiers in Tillaberi on Sunday, the army said.</p><p>It was the third attack.</p>]]></content:encoded></item>
-<item><title>Bomb in Diffa</title><guid>a2</guid><pubDate>Thu, 19 Sep 2024 08:00:00 +0000</pubDate>
-<content:encoded><![CDATA[<p>An improvised explosive device killed five patrolling soldiers in Diffa on Monday.</p>]]></content:encoded></item>
-<item><title>Raid in Agadez</title><guid>a3</guid><pubDate>Thu, 19 Sep 2024 08:00:00 +0000</pubDate>
-<content:encoded><![CDATA[<p>Militants attacked a military outpost in Agadez on Tuesday, killing two soldiers.</p>]]></content:encoded></item>
-</channel></rss>"""
-
-
-@pytest.fixture
-def feed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
-    (tmp_path / "extract.toml").write_text("retry_initial_wait = 0.001\nretry_max_wait = 0.01\n")
-    path = tmp_path / "feed.xml"
-    path.write_text(FEED)
-    return str(path)
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Waits between retries, recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def record(seconds: float) -> None:
-        recorded.append(seconds)
-
-    monkeypatch.setattr(OpenAICompatBackend, "_sleep", staticmethod(record))
-    return recorded
-
-
 def run_cli(feed: str, *args: str, output: str = "out.jsonl"):
     return runner.invoke(app, ["run", feed, "--model", "test-model", "--base-url", BASE_URL, "-o", output, "-q", *args])
 

@@ -13,8 +13,8 @@ from extractor.errors import OutputError
 from extractor.models import ArticleRecord
 from extractor.store.resume import prepare_resume
 
-from .conftest import COMPLETIONS, SECRET, request_json
-from .test_llm_pipeline import echo, feed, records, run_cli, runner, sleeps  # noqa: F401  (fixtures)
+from .conftest import COMPLETIONS, FEED, SECRET, request_json
+from .test_llm_pipeline import echo, records, run_cli, runner
 
 
 def test_a_429_storm_longer_than_the_attempt_budget_still_ends_with_every_article_done(
@@ -160,8 +160,6 @@ def test_a_failed_record_keeps_its_warnings_and_a_server_message_is_scrubbed(fee
 @pytest.fixture
 def baseline_output(tmp_path: Path) -> Path:
     """A finished offline run of the test feed (three articles)."""
-    from .test_llm_pipeline import FEED
-
     (tmp_path / "feed.xml").write_text(FEED)
     assert runner.invoke(app_cli(), ["run", "feed.xml", "--model", "baseline", "-o", "out.jsonl", "-q"]).exit_code == 0
     return tmp_path / "out.jsonl"

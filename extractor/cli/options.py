@@ -89,7 +89,7 @@ def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-Golden = Annotated[str, typer.Option(help="Golden set: seed, news-dev, news-test, or a labels .jsonl file.")]
+Golden = Annotated[str, typer.Option(help="Golden set: seed, news-dev, news-test, adversarial, or a labels .jsonl file.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incidents F1 is below this (0-1), for CI.")]
 RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]

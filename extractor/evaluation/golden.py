@@ -6,6 +6,7 @@
 | seed      | golden/feed.xml, golden/labels.jsonl      | development (prompts, rules) |
 | news-dev  | golden/news/feeds/*.xml, split "dev"      | development                  |
 | news-test | golden/news/feeds/*.xml, split "test"     | test: report, never tune     |
+| adversarial | golden/adversarial/ (17 traps, no incident) | test: report, never tune   |
 """
 
 from __future__ import annotations
@@ -61,6 +62,12 @@ def named_sets() -> dict[str, GoldenSet]:
         "seed": GoldenSet("seed", DEFAULT_PATH, (GOLDEN_FEED,)),
         "news-dev": GoldenSet("news-dev", news / "labels.jsonl", news_feeds, split="dev"),
         "news-test": GoldenSet("news-test", news / "labels.jsonl", news_feeds, split="test", development=False),
+        "adversarial": GoldenSet(
+            "adversarial",
+            data_path("golden", "adversarial", "labels.jsonl"),
+            (data_path("golden", "adversarial", "feed.xml"),),
+            development=False,
+        ),
     }
 
 
