@@ -41,7 +41,7 @@ def run(
     llm: SettingOptions,
 ) -> None:
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
-    from ..evaluation.evaluate import seed_examples
+    from ..evaluation.fewshot import seed_examples
     from ..feeds import iter_articles
     from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend

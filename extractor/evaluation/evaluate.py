@@ -18,8 +18,8 @@ from ..pipeline import ResultCache, RunSummary, create_backend, run_feed
 from ..settings import LLMSettings
 from ..store import load_predictions, open_writer
 from ..store.runs import METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, new_run_dir, save_manifest
-from .fewshot import ExamplePool
-from .golden import DEFAULT_PATH, GOLDEN_FEED, GoldenSet
+from .fewshot import seed_examples
+from .golden import GoldenSet
 from .metrics import PredFilter, RunScores, score
 
 
@@ -53,11 +53,6 @@ def score_predictions(
     views = [score(predictions, gold, primary_only=p, n_invalid_lines=invalid) for p in (False, True)]
     scoped = score(predictions, gold, n_invalid_lines=invalid, keep=scope) if scope else None
     return Scores(*views, scoped=scoped), predictions
-
-
-def seed_examples() -> ExamplePool:
-    """Few-shot examples come from the seed set (development data), leave-one-out for its own articles."""
-    return ExamplePool.from_golden(str(GOLDEN_FEED), str(DEFAULT_PATH))
 
 
 async def evaluate_set(

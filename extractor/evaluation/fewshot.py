@@ -48,3 +48,10 @@ class ExamplePool:
         own_events = self._events.get(article_id, frozenset())
         eligible = [e for e in self._examples if e.article.id != article_id and not (e.event_ids & own_events)]
         return eligible[: self.k]
+
+
+def seed_examples() -> ExamplePool:
+    """Few-shot examples come from the seed set (development data), leave-one-out for its own articles."""
+    from .golden import DEFAULT_PATH, GOLDEN_FEED
+
+    return ExamplePool.from_golden(str(GOLDEN_FEED), str(DEFAULT_PATH))
