@@ -14,7 +14,7 @@ from ..errors import GoldenError
 from ..store.runs import DEFAULT_RUNS_DIR
 from .app import app, fail, guarded, in_loop, out, prepare, progress_bar
 from .evaluate import check_threshold
-from .options import AsJson, FailUnder, Quiet, RunsDir, SettingOptions, with_setting_options
+from .options import AsJson, FailUnder, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
 from .tables import print_scores, types_table
 
@@ -40,7 +40,7 @@ def muc4(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 13,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
-    name: Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")] = None,
+    name: RunName = None,
     as_json: AsJson = False,
     fail_under: FailUnder = None,
     quiet: Quiet = False,

@@ -9,7 +9,7 @@ import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
 from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
-from .options import AsJson, FailUnder, Golden, Quiet, RunsDir, SettingOptions, with_setting_options
+from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
 from .tables import print_comparison, print_scores, print_sets
 
@@ -21,7 +21,7 @@ def eval_command(
     feed: Annotated[Optional[str], typer.Option(help="The feed of a labels file given as --golden.")] = None,
     all_sets: Annotated[bool, typer.Option("--all", help="Evaluate on every named golden set; one table.")] = False,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
-    name: Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")] = None,
+    name: RunName = None,
     price_in: Annotated[Optional[float], typer.Option(help="USD per million input tokens, for the cost.")] = None,
     price_out: Annotated[Optional[float], typer.Option(help="USD per million output tokens, for the cost.")] = None,
     as_json: AsJson = False,

@@ -7,7 +7,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -89,8 +89,11 @@ def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-Golden = Annotated[str, typer.Option(help="Golden set: seed, news-dev, news-test, adversarial, or a labels .jsonl file.")]
+Golden = Annotated[
+    str, typer.Option(help="Golden set: seed, news-dev, news-test, adversarial, or a labels .jsonl file.")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incidents F1 is below this (0-1), for CI.")]
 RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]
+RunName = Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
