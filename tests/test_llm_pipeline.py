@@ -225,14 +225,18 @@ def test_reasks_run_out_keeping_the_last_raw_output(feed: str, httpx2_mock) -> N
     failed = records()["a3"]
     assert failed.status == "failed"
     assert failed.raw_output == "I cannot answer in JSON, sorry."
-    assert failed.provenance.attempts == 3
+    # two re-asks showing the error, then fresh tries up to max_attempts (6) invalid replies in all
+    assert failed.provenance.attempts == 6
     assert failed.provenance.reasks == 2
-    assert failed.provenance.usage.total_tokens == 3 * 120
-    assert route.call_count == 3 + 2
+    assert failed.provenance.usage.total_tokens == 6 * 120
+    assert route.call_count == 6 + 2
+    fresh = [request_json(c)["messages"] for c in route.calls if "Agadez" in article_of(c.request)][3:]
+    assert all(len(messages) == 2 for messages in fresh), "after the re-asks, the original prompt is sent afresh"
+    assert "2 re-ask(s) and 6 invalid replies" in failed.error
 
     route.reset()
     run_cli(feed, output="again.jsonl")
-    assert route.call_count == 3, "failures are never cached: only the failed article is asked again"
+    assert route.call_count == 6, "failures are never cached: only the failed article is asked again"
 
 
 def test_ungrounded_quote_is_flagged_and_can_be_dropped(feed: str, httpx2_mock) -> None:

@@ -3,7 +3,8 @@
 One extraction is: render the prompt, send it in the negotiated structured-output mode, retry transient
 failures (tenacity: 5xx, timeouts, dropped connections, bounded by `max_attempts`; 429s wait for Retry-After
 without spending attempts, bounded by the article's time budget), validate the reply and re-ask with the
-validation error when it is invalid (`max_reasks`). The SDK's own retries are off so the layers don't multiply.
+validation error when it is invalid (`max_reasks`), then, since a broken reply may be a flaky server's, ask
+afresh until `max_attempts` invalid replies. The SDK's own retries are off so the layers don't multiply.
 Tokens of every request are counted, failed ones included. A circuit breaker stops the run when the endpoint
 cannot answer at all, and a remembered structured-output mode that the server now rejects is renegotiated once.
 """
@@ -111,8 +112,8 @@ class OpenAICompatBackend:
         result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
         deadline = time.monotonic() + self.settings.article_budget
         history: list[dict[str, str]] = []
-        raw = None
-        for _ in range(1 + self.settings.max_reasks):
+        raw, invalid = None, 0
+        while True:
             try:
                 raw = await self._complete(messages + history, result, deadline)
             except BackendError as exc:
@@ -127,15 +128,20 @@ class OpenAICompatBackend:
                 result.incidents = parse_extraction(raw).incidents
                 return result
             except InvalidOutput as exc:
-                history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(exc)}]
-                error = exc
+                invalid, error = invalid + 1, exc
+            if result.reasks < self.settings.max_reasks:  # ask again, showing the model its error
+                history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
                 result.reasks += 1
+            elif invalid < self.settings.max_attempts:  # a broken reply can be a flaky server's: a fresh try
+                history = []
+            else:
+                break
         raise ExtractionFailed(
-            f"output still invalid after {self.settings.max_reasks} re-ask(s): {error}",
+            f"output still invalid after {result.reasks} re-ask(s) and {invalid} invalid replies: {error}",
             last_output=raw,
             attempts=result.attempts,
             usage=result.usage,
-            reasks=self.settings.max_reasks,
+            reasks=result.reasks,
             warnings=result.warnings,
         )
 
