@@ -13,7 +13,7 @@ from extractor.errors import OutputError
 from extractor.models import ArticleRecord
 from extractor.store.resume import prepare_resume
 
-from .conftest import COMPLETIONS, FEED, SECRET, request_json
+from .conftest import COMPLETIONS, FEED, SECRET, article_of, request_json
 from .test_llm_pipeline import echo, records, run_cli, runner
 
 
@@ -33,6 +33,7 @@ def test_a_429_storm_longer_than_the_attempt_budget_still_ends_with_every_articl
 
     assert result.exit_code == 0, result.output
     assert route.call_count == 10 + 3
+    assert article_of(route.calls[10].request) == article_of(route.calls[0].request), "the same article, asked again"
     got = records()
     assert all(r.status == "ok" for r in got.values())
     assert got["a1"].provenance.attempts == 11
@@ -50,6 +51,7 @@ def test_the_article_budget_bounds_endless_429s(feed: str, httpx2_mock) -> None:
     assert {r.status for r in got.values()} == {"failed"}
     assert all("RateLimited" in r.error for r in got.values())
     assert 3 <= route.call_count <= 3 * 15  # about ten 100 ms waits per article, not an endless loop
+    assert {article_of(c.request).split()[0] for c in route.calls} == {"Gunmen", "An", "Militants"}
 
 
 def test_an_unreachable_endpoint_stops_the_run_at_once(feed: str, httpx2_mock, sleeps: list[float]) -> None:
@@ -59,6 +61,7 @@ def test_an_unreachable_endpoint_stops_the_run_at_once(feed: str, httpx2_mock, s
 
     assert result.exit_code == 2
     assert route.call_count == 3  # the cold threshold: no backoff for every article
+    assert request_json(route.calls[0])["model"] == "test-model"
     assert len(result.stderr.strip().splitlines()) == 2  # the run summary and one error line
     assert "http://llm.test/v1 cannot be reached" in result.stderr and "Connection refused" in result.stderr
     assert not Path("out.jsonl").read_text()
@@ -101,6 +104,7 @@ def test_the_same_refusal_for_every_request_stops_the_run(feed: str, httpx2_mock
 
     assert result.exit_code == 2
     assert route.call_count == 3
+    assert all(request_json(c)["response_format"] == {"type": "json_object"} for c in route.calls)
     assert "refuses every request alike" in result.stderr and "is not loaded" in result.stderr
 
 
@@ -147,6 +151,7 @@ def test_a_failed_record_keeps_its_warnings_and_a_server_message_is_scrubbed(fee
 
     assert result.exit_code == 1
     assert route.call_count == 3 * 6
+    assert route.calls[0].request.headers["authorization"] == f"Bearer {SECRET}"
     failed = records()["a1"]
     assert failed.status == "failed" and "truncated" in failed.warnings[0]
     assert "upstream said: invalid key ***" in failed.error

@@ -10,7 +10,6 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..errors import GoldenError
 from ..store.runs import DEFAULT_RUNS_DIR
 from .app import app, fail, guarded, in_loop, out, prepare, progress_bar
 from .evaluate import check_threshold
@@ -74,8 +73,6 @@ def muc4(
     )  # fmt: skip
     try:
         result = guarded(lambda: in_loop(progress, work))
-    except GoldenError as exc:  # pragma: no cover - guarded turns it into an exit
-        raise fail(str(exc)) from None
     finally:
         cache.close()
     predictions, _ = load_predictions(result.run_dir / "predictions.jsonl")

@@ -13,7 +13,7 @@ import json
 from ..feeds import load_feed
 from ..llm.examples import Example
 from ..models import GOLD_ONLY_FIELDS, Article, GoldArticle, Incident
-from .golden import load_golden
+from .golden import DEFAULT_PATH, GOLDEN_FEED, load_golden
 
 
 class ExamplePool:
@@ -52,6 +52,4 @@ class ExamplePool:
 
 def seed_examples() -> ExamplePool:
     """Few-shot examples come from the seed set (development data), leave-one-out for its own articles."""
-    from .golden import DEFAULT_PATH, GOLDEN_FEED
-
     return ExamplePool.from_golden(str(GOLDEN_FEED), str(DEFAULT_PATH))

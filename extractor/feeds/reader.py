@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import logging
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -18,7 +17,6 @@ from ..errors import FeedError
 from ..models import Article
 from .html import html_to_text, strip_tracking
 
-log = logging.getLogger(__name__)
 FETCH_TIMEOUT_S = 30
 USER_AGENT = "incident-extractor/0.1 (+feed reader)"
 

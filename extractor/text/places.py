@@ -9,6 +9,7 @@ import pycountry
 
 from .phrases import find_phrases, phrase_key, word_pattern
 
+ARABIC_ARTICLE = re.compile(r"^(?:al|an|ar|as|ad|at|ash|az) ")  # a leading article of a folded name
 _COUNTRY_ALIASES = {
     "Afghan": "AF",
     "Malian": "ML",
@@ -112,7 +113,7 @@ def _region_table(code: str) -> tuple[dict[str, str], re.Pattern[str] | None]:
     for sub in pycountry.subdivisions.get(country_code=code) or []:
         if sub.parent_code is None:
             key = phrase_key(sub.name)
-            for variant in (key, re.sub(r"^(?:al|an|ar|as|ad|at|ash|az) ", "", key)):
+            for variant in (key, ARABIC_ARTICLE.sub("", key)):
                 if len(variant) >= 3:
                     table.setdefault(variant, sub.name)
     return table, word_pattern(table) if table else None
