@@ -20,11 +20,21 @@ ALLOWED = {
     "baseline": {"text"},
     "pipeline": {"text", "llm", "baseline"},
     "store": {"text"},
+    "events": {"text", "llm", "store"},  # incidents -> events across articles
     "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
-    "cli": {"text", "feeds", "llm", "pipeline", "store", "evaluation"},
+    "review": {"text", "feeds", "store", "events", "evaluation"},  # the HTML review page
+    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "review"},
 }
 # Third-party libraries that only one stage may import.
-OWNERS = {"openai": "llm", "feedparser": "feeds", "typer": "cli", "rich": "cli", "diskcache": "pipeline"}
+OWNERS = {
+    "openai": "llm",
+    "feedparser": "feeds",
+    "typer": "cli",
+    "rich": "cli",
+    "diskcache": "pipeline",
+    "sqlite_utils": "store",
+    "jinja2": "review",
+}
 
 
 def _modules() -> list[Path]:

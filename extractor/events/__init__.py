@@ -1,0 +1,1 @@
+"""Events: incidents from many articles merged into real-world events."""

@@ -1,0 +1,1 @@
+"""Jinja2 templates, CSS and JS of the review page (data files)."""
