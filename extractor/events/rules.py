@@ -1,0 +1,191 @@
+"""When two incidents from different articles can be the same real-world event (ACLED's spirit), and how alike they
+are. Pure functions over `Member`s; every threshold is a field of `Rules` (documented in docs/events.md).
+
+Hard rules (all must hold for two incidents to share an event):
+- attack type: equal, in one related group (bombing ~ suicide attack; armed assault ~ clash ~ assassination ~
+  facility attack; air/drone strike ~ shelling), or unknown on either side;
+- date: the two date intervals overlap once widened by `date_slack_days` (a relative "on Tuesday" resolved a day
+  apart); an undated incident's interval is the `undated_window_days` before its article's publication;
+- place: the same country and region where both give one; with coordinates on both sides, within
+  `max_distance_km`; else at the finest level both name: two different named sites (a town or site that is not just
+  the region's or country's name) are the same place only when their target types overlap (one outlet's
+  "Air Base 101" is another's "Bamako airport": both military and aviation targets);
+- perpetrators: either side unnamed, or some name on one side matches one on the other (normalised, acronym, or
+  rapidfuzz token_set_ratio >= `name_fuzzy`).
+
+Soft rule: a compatible pair is merged only when enough evidence agrees (`affinity` >= `min_affinity`): the same
+date counts 0.25 (dates within the slack 0.2, an undated report inside the other's window 0.1), region 0.15, named site 0.2, attack type 0.15, a shared target type 0.15, both naming perpetrators
+0.1. Two undated reports of bombings in one city are compatible but not, on that alone, one event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from ..models import Incident
+from ..text.normalize import fold, normalize_name
+
+RELATED_ATTACKS = (
+    frozenset({"bombing", "suicide_attack"}),
+    frozenset({"armed_assault", "armed_clash", "assassination", "arson_or_facility_attack"}),
+    frozenset({"air_or_drone_strike", "shelling"}),
+)
+VAGUE_ATTACKS = frozenset({"unknown"})
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The tunables of event merging."""
+
+    date_slack_days: int = 1  # relative dates resolved a day apart are still the same day
+    undated_window_days: int = 7  # an undated incident happened in the week before its article
+    max_distance_km: float = 25.0  # incidents with coordinates farther apart are different events
+    name_fuzzy: float = 85.0  # rapidfuzz token_set_ratio for two perpetrator names to be the same actor
+    min_affinity: float = 0.45  # compatible pairs with less agreeing evidence than this are not merged
+    related_attacks: tuple[frozenset[str], ...] = field(default=RELATED_ATTACKS)
+
+
+DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True)
+class Member:
+    """One stored incident as clustering sees it."""
+
+    key: str  # stable across runs: "<article_id>#<n>"
+    article_id: str
+    incident: Incident
+    published: dt.datetime | None = None
+    outlet: str | None = None
+    incident_id: str | None = None
+
+
+def attack_compatible(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
+    return a == b or a in VAGUE_ATTACKS or b in VAGUE_ATTACKS or any({a, b} <= g for g in rules.related_attacks)
+
+
+def date_interval(member: Member, rules: Rules = DEFAULT_RULES) -> tuple[dt.date, dt.date] | None:
+    """The days the incident may have happened on; None when nothing bounds it."""
+    date = member.incident.date
+    if date:
+        day = dt.date.fromisoformat(date)
+        return day, day
+    if member.published:
+        last = member.published.date()
+        return last - dt.timedelta(days=rules.undated_window_days), last
+    return None
+
+
+def dates_compatible(a: Member, b: Member, rules: Rules = DEFAULT_RULES) -> bool:
+    ia, ib = date_interval(a, rules), date_interval(b, rules)
+    if ia is None or ib is None:
+        return True
+    slack = dt.timedelta(days=rules.date_slack_days)
+    return ia[0] - slack <= ib[1] and ib[0] - slack <= ia[1]
+
+
+def _same(a: str | None, b: str | None) -> bool | None:
+    """True/False when both are given, None when either is missing."""
+    return None if not a or not b else fold(a) == fold(b)
+
+
+def fine_location(incident: Incident) -> str | None:
+    """The location when it is finer than the region and country (a city named like its region is not)."""
+    loc = incident.location
+    if not loc or fold(loc) in {fold(x) for x in (incident.region, incident.country) if x}:
+        return None
+    return loc
+
+
+def distance_km(a: Incident, b: Incident) -> float | None:
+    """Great-circle distance when both incidents have coordinates (optional fields), else None."""
+    coords = [getattr(x, name, None) for x in (a, b) for name in ("latitude", "longitude")]
+    if any(c is None for c in coords):
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, coords)
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _locations_match(a: str, b: str) -> bool:
+    fa, fb = fold(a), fold(b)
+    return fa == fb or fa in fb.split() or fb in fa.split() or fuzz.token_set_ratio(fa, fb) >= 90
+
+
+def _target_types(incident: Incident) -> set[str]:
+    return {t.type for t in incident.targets} - {"other"}
+
+
+def places_compatible(a: Incident, b: Incident, rules: Rules = DEFAULT_RULES) -> bool:
+    if _same(a.country, b.country) is False or _same(a.region, b.region) is False:
+        return False
+    km = distance_km(a, b)
+    if km is not None:
+        return km <= rules.max_distance_km
+    la, lb = fine_location(a), fine_location(b)
+    if la and lb and not _locations_match(la, lb):
+        return bool(_target_types(a) & _target_types(b))
+    return True
+
+
+def names_match(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
+    na, nb = normalize_name(a), normalize_name(b)
+    if not na or not nb:
+        return False
+    if na == nb or fuzz.token_set_ratio(na, nb) >= rules.name_fuzzy:
+        return True
+    initials = [("".join(w[0] for w in n.split() if w not in {"al", "wal", "of", "and"}), m) for n, m in ((na, nb), (nb, na))]
+    return any(len(m) >= 2 and " " not in m and i.startswith(m) for i, m in initials)
+
+
+def perpetrators_compatible(a: Incident, b: Incident, rules: Rules = DEFAULT_RULES) -> bool:
+    if not a.perpetrators or not b.perpetrators:
+        return True
+    return any(names_match(p.name, q.name, rules) for p in a.perpetrators for q in b.perpetrators)
+
+
+def compatible(a: Member, b: Member, rules: Rules = DEFAULT_RULES) -> bool:
+    """All hard rules hold (see the module docstring)."""
+    x, y = a.incident, b.incident
+    return (
+        attack_compatible(x.attack_type, y.attack_type, rules)
+        and dates_compatible(a, b, rules)
+        and places_compatible(x, y, rules)
+        and perpetrators_compatible(x, y, rules)
+    )
+
+
+def affinity(a: Member, b: Member) -> float:
+    """How alike two compatible incidents are, in [0, 1]: the evidence that agrees, not merely fails to disagree.
+    Pairs are merged in this order, so a city-level report joins the site it shares most with."""
+    x, y = a.incident, b.incident
+    if x.date and y.date:
+        date = 0.25 if x.date == y.date else 0.2  # within the slack, or the pair would not be compatible
+    else:
+        date = 0.1 if date_interval(a) and date_interval(b) else 0.0  # an undated report inside the other's window
+    parts = [
+        date,
+        0.15 * bool(_same(x.region, y.region)),
+        0.2 * bool(fine_location(x) and fine_location(y) and _locations_match(fine_location(x), fine_location(y))),
+        0.15 * (x.attack_type == y.attack_type and x.attack_type not in VAGUE_ATTACKS),
+        0.15 * bool(_target_types(x) & _target_types(y)),
+        0.1 * bool(x.perpetrators and y.perpetrators),
+    ]
+    return round(float(sum(parts)), 6)
+
+
+def duplicates(a: Member, b: Member) -> bool:
+    """Two incidents of one article that say the same thing (the only same-article pairs ever merged)."""
+    x, y = a.incident, b.incident
+    return (
+        x.date == y.date
+        and fold(x.location or "") == fold(y.location or "")
+        and fold(x.region or "") == fold(y.region or "")
+        and x.attack_type == y.attack_type
+        and x.killed == y.killed
+        and x.wounded == y.wounded
+    )

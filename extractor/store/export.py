@@ -1,0 +1,78 @@
+"""Exports of the incident database: incidents or events of a run as CSV, JSONL or GeoJSON.
+
+GeoJSON features carry a Point where the incident or event has coordinates and a null geometry elsewhere (valid
+GeoJSON, RFC 7946 section 3.2), so no row is lost; every other column is a property.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from ..errors import StoreError
+from .database import IncidentDB
+
+EXPORT_FORMATS = ("csv", "jsonl", "geojson")
+EXPORT_WHAT = ("incidents", "events")
+
+_INCIDENTS = """
+SELECT i.incident_id, i.incident_key, ei.event_id, i.article_id, a.title, a.outlet, a.published, a.link, i.n,
+       i.is_primary, i.summary, i.date, i.date_text, i.country, i.region, i.location, i.latitude, i.longitude,
+       i.attack_type, i.suicide, i.perpetrators, i.targets, i.weapons, i.killed_min, i.killed_max, i.wounded_min,
+       i.wounded_max, i.perpetrators_killed_min, i.perpetrators_killed_max, i.kidnapped_min, i.kidnapped_max,
+       i.grounded, i.run_id
+FROM incidents i JOIN articles a USING (article_id)
+LEFT JOIN event_incidents ei ON ei.incident_id = i.incident_id AND ei.run_id = i.run_id
+WHERE i.run_id = ? ORDER BY a.published, i.article_id, i.n
+"""
+_EVENTS = "SELECT * FROM events WHERE run_id = ? ORDER BY date_earliest, event_id"
+_JSON_COLUMNS = ("figures", "claims")
+
+
+def export_rows(db: IncidentDB, what: str, run_id: str | None = None) -> list[dict[str, Any]]:
+    """The rows of `what` ('incidents' or 'events') for a run (the current one by default)."""
+    if what not in EXPORT_WHAT:
+        raise StoreError(f"cannot export {what!r} (choose {' or '.join(EXPORT_WHAT)})")
+    chosen = run_id or db.current_run()
+    if chosen is None:
+        raise StoreError(f"{db.path} holds no run yet (run `extract run FEED --db {db.path}` first)")
+    return db.query(_INCIDENTS if what == "incidents" else _EVENTS, [chosen])
+
+
+def check_format(fmt: str) -> None:
+    if fmt not in EXPORT_FORMATS:
+        raise StoreError(f"unknown export format {fmt!r} (choose {', '.join(EXPORT_FORMATS)})")
+
+
+def write_export(rows: Iterable[dict[str, Any]], fmt: str, stream: IO[str]) -> int:
+    """Write `rows` in `fmt` to `stream`; the number of rows written."""
+    check_format(fmt)
+    rows = list(rows)
+    if fmt == "csv":
+        columns = list(rows[0]) if rows else []
+        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    elif fmt == "jsonl":
+        for row in rows:
+            stream.write(json.dumps(_decoded(row), ensure_ascii=False) + "\n")
+    else:
+        features = [
+            {"type": "Feature", "id": row.get("event_id") or row.get("incident_id"), "geometry": _point(row),
+             "properties": _decoded(row)}
+            for row in rows
+        ]
+        json.dump({"type": "FeatureCollection", "features": features}, stream, ensure_ascii=False)
+        stream.write("\n")
+    return len(rows)
+
+
+def _decoded(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: json.loads(v) if k in _JSON_COLUMNS and isinstance(v, str) else v for k, v in row.items()}
+
+
+def _point(row: dict[str, Any]) -> dict[str, Any] | None:
+    lat, lon = row.get("latitude"), row.get("longitude")
+    return {"type": "Point", "coordinates": [lon, lat]} if lat is not None and lon is not None else None

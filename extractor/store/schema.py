@@ -1,0 +1,123 @@
+"""The incident database's schema: tables, indexes, full-text index, views, and the migrations that build them.
+
+`meta.schema_version` says which migrations a file has had; `migrate` applies the missing ones in one transaction.
+Every table has a primary key and declared foreign keys, so Datasette shows the links as they are. The views read
+the *current* run (`meta.current_run`), so a person can query them without knowing which run is which.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 2
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE runs (
+    run_id TEXT PRIMARY KEY, backend TEXT, model TEXT, endpoint TEXT, prompt_name TEXT, prompt_hash TEXT,
+    schema_hash TEXT, config_hash TEXT, feed TEXT, started TEXT, last_written TEXT,
+    articles INTEGER NOT NULL DEFAULT 0, is_current INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE articles (
+    article_id TEXT PRIMARY KEY, title TEXT, link TEXT, outlet TEXT, published TEXT, text TEXT NOT NULL,
+    content_hash TEXT NOT NULL, first_seen TEXT NOT NULL, updated_at TEXT, versions INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE extractions (
+    extraction_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    article_id TEXT NOT NULL REFERENCES articles(article_id),
+    content_hash TEXT NOT NULL, status TEXT NOT NULL, error TEXT, raw_output TEXT, warnings TEXT,
+    ungrounded_dropped INTEGER NOT NULL DEFAULT 0, provenance TEXT NOT NULL, extracted_at TEXT NOT NULL,
+    replaced_incidents INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (run_id, article_id)
+);
+CREATE TABLE incidents (
+    incident_id TEXT PRIMARY KEY,
+    incident_key TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    article_id TEXT NOT NULL REFERENCES articles(article_id),
+    extraction_id TEXT NOT NULL REFERENCES extractions(extraction_id) ON DELETE CASCADE,
+    n INTEGER NOT NULL, is_primary INTEGER, summary TEXT, date TEXT, date_text TEXT, country TEXT, region TEXT,
+    location TEXT, latitude REAL, longitude REAL, attack_type TEXT, suicide INTEGER, perpetrators TEXT,
+    targets TEXT, weapons TEXT, killed_min INTEGER, killed_max INTEGER, wounded_min INTEGER, wounded_max INTEGER,
+    perpetrators_killed_min INTEGER, perpetrators_killed_max INTEGER, kidnapped_min INTEGER, kidnapped_max INTEGER,
+    grounded INTEGER, json TEXT NOT NULL
+);
+CREATE TABLE evidence (
+    incident_id TEXT NOT NULL REFERENCES incidents(incident_id) ON DELETE CASCADE,
+    n INTEGER NOT NULL, quote TEXT NOT NULL, start_offset INTEGER, end_offset INTEGER,
+    PRIMARY KEY (incident_id, n)
+);
+CREATE TABLE claims (
+    incident_id TEXT NOT NULL REFERENCES incidents(incident_id) ON DELETE CASCADE,
+    n INTEGER NOT NULL, by_party TEXT, killed_min INTEGER, killed_max INTEGER, wounded_min INTEGER,
+    wounded_max INTEGER, text TEXT,
+    PRIMARY KEY (incident_id, n)
+);
+CREATE TABLE events (
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    event_id TEXT NOT NULL,
+    date_earliest TEXT, date_latest TEXT, country TEXT, region TEXT, location TEXT, latitude REAL, longitude REAL,
+    attack_type TEXT, perpetrators TEXT, killed_min INTEGER, killed_max INTEGER, wounded_min INTEGER,
+    wounded_max INTEGER, n_incidents INTEGER NOT NULL, n_sources INTEGER NOT NULL, n_outlets INTEGER NOT NULL,
+    first_published TEXT, last_published TEXT, figures TEXT, claims TEXT, updated_at TEXT,
+    PRIMARY KEY (run_id, event_id)
+);
+CREATE TABLE event_incidents (
+    run_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    incident_id TEXT NOT NULL REFERENCES incidents(incident_id) ON DELETE CASCADE,
+    article_id TEXT NOT NULL REFERENCES articles(article_id),
+    PRIMARY KEY (run_id, incident_id),
+    FOREIGN KEY (run_id, event_id) REFERENCES events(run_id, event_id) ON DELETE CASCADE
+);
+CREATE INDEX idx_extractions_run ON extractions(run_id);
+CREATE INDEX idx_extractions_article ON extractions(article_id);
+CREATE INDEX idx_incidents_run ON incidents(run_id);
+CREATE INDEX idx_incidents_article ON incidents(article_id);
+CREATE INDEX idx_incidents_extraction ON incidents(extraction_id);
+CREATE INDEX idx_incidents_date ON incidents(date);
+CREATE INDEX idx_incidents_country ON incidents(country);
+CREATE INDEX idx_events_date ON events(date_earliest);
+CREATE INDEX idx_event_incidents_event ON event_incidents(run_id, event_id);
+CREATE INDEX idx_event_incidents_article ON event_incidents(article_id);
+
+CREATE VIEW current_run AS SELECT value AS run_id FROM meta WHERE key = 'current_run';
+CREATE VIEW incidents_view AS
+SELECT i.incident_id, i.incident_key, a.title, a.outlet, a.published, a.link, i.n, i.is_primary, i.summary, i.date,
+       i.country, i.region, i.location, i.latitude, i.longitude, i.attack_type, i.perpetrators, i.targets,
+       i.killed_min, i.killed_max, i.wounded_min, i.wounded_max, i.grounded, ei.event_id, i.article_id, i.run_id
+FROM incidents i JOIN articles a USING (article_id)
+LEFT JOIN event_incidents ei ON ei.incident_id = i.incident_id AND ei.run_id = i.run_id
+WHERE i.run_id = (SELECT run_id FROM current_run);
+CREATE VIEW events_view AS
+SELECT e.event_id, e.date_earliest, e.date_latest, e.country, e.region, e.location, e.attack_type, e.perpetrators,
+       e.killed_min, e.killed_max, e.wounded_min, e.wounded_max, e.n_sources, e.n_outlets, e.n_incidents,
+       e.first_published, e.last_published,
+       (SELECT group_concat(DISTINCT a.outlet) FROM event_incidents ei JOIN articles a USING (article_id)
+        WHERE ei.run_id = e.run_id AND ei.event_id = e.event_id) AS outlets,
+       e.latitude, e.longitude, e.run_id
+FROM events e WHERE e.run_id = (SELECT run_id FROM current_run);
+CREATE VIEW event_sources_view AS
+SELECT ei.event_id, a.outlet, a.published, a.title, a.link, i.summary, i.date, i.location, i.killed_min,
+       i.killed_max, i.wounded_min, i.wounded_max,
+       (SELECT group_concat(c.by_party || ': ' || c.text, ' | ') FROM claims c WHERE c.incident_id = i.incident_id)
+           AS claims,
+       i.incident_id, ei.article_id
+FROM event_incidents ei JOIN incidents i USING (incident_id) JOIN articles a ON a.article_id = ei.article_id
+WHERE ei.run_id = (SELECT run_id FROM current_run);
+"""
+
+# Version 2: the LLM's answers to "are these two incidents one event?" (`extract events --adjudicate`), cached by a
+# key of the model, endpoint, prompt and both incidents, so asking again costs nothing.
+_V2 = """
+CREATE TABLE adjudications (
+    pair_key TEXT PRIMARY KEY, model TEXT, endpoint TEXT, incident_a TEXT, incident_b TEXT,
+    same_event INTEGER NOT NULL, reason TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, asked_at TEXT
+);
+"""
+
+# Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
+# Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
+FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
+OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",
+                        "event_incidents", "adjudications"})  # fmt: skip
