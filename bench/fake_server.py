@@ -82,6 +82,16 @@ class FakeConfig:
     seed: int = 0
     model: str = "fake-model"
     record_bodies: bool = True
+    # Prompt-prefix cache: report usage.prompt_tokens_details.cached_tokens for a system message seen before.
+    cached_prefix: bool = False
+    # Batch API (/v1/files, /v1/batches): a batch is `validating` on its first retrieve, then `in_progress` for
+    # `batch_polls` retrieves and until `batch_delay` seconds have passed, then ends. Per line, `p_batch_fail` of
+    # the requests fail (error file, HTTP 500) and p_malformed / p_schema_violation give invalid replies;
+    # `batch_expire_share` > 0 ends the batch `expired` with that share of its lines unanswered (batch_expired).
+    batch_polls: int = 1
+    batch_delay: float = 0.0
+    p_batch_fail: float = 0.0
+    batch_expire_share: float = 0.0
 
     def __post_init__(self) -> None:
         self.reject_modes = frozenset(self.reject_modes)
@@ -108,8 +118,10 @@ class RequestRecord:
 
 
 def article_text(body: dict) -> str:
-    """The text between `<article>` and `</article>` in the last user message, else that whole message."""
-    content = next((m.get("content") for m in reversed(body["messages"]) if m.get("role") == "user"), "")
+    """The text between `<article>` and `</article>` in the last user message that has one (a re-ask's last
+    message is the error), else the last user message."""
+    users = [m.get("content") for m in body["messages"] if m.get("role") == "user"]
+    content = next((c for c in reversed(users) if isinstance(c, str) and "<article>" in c), users[-1] if users else "")
     if isinstance(content, list):
         content = "".join(part.get("text", "") for part in content if isinstance(part, dict))
     match = _ARTICLE.search(content or "")
@@ -152,6 +164,9 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self._started = threading.Event()
         self._start_error: BaseException | None = None
+        self.files: dict[str, dict[str, Any]] = {}  # id -> {"meta": file object, "data": bytes}
+        self.batches: dict[str, dict[str, Any]] = {}  # id -> batch object (+ private "_polls", "_created")
+        self._seen_prefixes: set[str] = set()
 
     @property
     def base_url(self) -> str:
@@ -271,17 +286,162 @@ class FakeServer:
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,
                 "total_tokens": prompt_tokens + completion_tokens,
+                **self._cache_details(body),
             },
         }
         return web.json_response(completion), outcome
+
+    def _cache_details(self, body: dict) -> dict[str, Any]:
+        """usage.prompt_tokens_details when the prefix cache is on: the system message's tokens once seen."""
+        if not self.config.cached_prefix:
+            return {}
+        messages = body.get("messages") or [{}]
+        system = messages[0].get("content") if messages[0].get("role") == "system" else None
+        cached = 0
+        if isinstance(system, str):
+            key = article_key(system)
+            cached = len(system) // 4 if key in self._seen_prefixes else 0
+            self._seen_prefixes.add(key)
+        return {"prompt_tokens_details": {"cached_tokens": cached}}
+
+    # -- Batch API -------------------------------------------------------------------------------------
+
+    def _store_file(self, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
+        file_id = f"file-{uuid.uuid4().hex[:24]}"
+        meta = {"id": file_id, "object": "file", "bytes": len(data), "created_at": int(time.time()),
+                "filename": filename, "purpose": purpose, "status": "processed"}  # fmt: skip
+        self.files[file_id] = {"meta": meta, "data": data}
+        return meta
+
+    async def _file_upload(self, request: web.Request) -> web.Response:
+        self.stats["files_upload"] += 1
+        form = await request.post()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "file"):
+            return _error(400, "missing file", "invalid_request_error")
+        return web.json_response(self._store_file(upload.file.read(), upload.filename, str(form.get("purpose"))))
+
+    async def _file_get(self, request: web.Request) -> web.Response:
+        found = self.files.get(request.match_info["file_id"])
+        return web.json_response(found["meta"]) if found else _error(404, "No such file", "invalid_request_error")
+
+    async def _file_content(self, request: web.Request) -> web.Response:
+        self.stats["files_content"] += 1
+        found = self.files.get(request.match_info["file_id"])
+        if not found:
+            return _error(404, "No such file", "invalid_request_error")
+        return web.Response(body=found["data"], content_type="application/octet-stream")
+
+    async def _batch_create(self, request: web.Request) -> web.Response:
+        self.stats["batches_create"] += 1
+        body = json.loads(await request.read())
+        source = self.files.get(body.get("input_file_id"))
+        if source is None:
+            return _error(400, "input_file_id not found", "invalid_request_error")
+        lines = [line for line in source["data"].decode().splitlines() if line.strip()]
+        batch_id = f"batch_{uuid.uuid4().hex[:24]}"
+        self.batches[batch_id] = {
+            "id": batch_id, "object": "batch", "endpoint": body.get("endpoint"), "errors": None,
+            "input_file_id": body["input_file_id"], "completion_window": body.get("completion_window", "24h"),
+            "status": "validating", "output_file_id": None, "error_file_id": None, "created_at": int(time.time()),
+            "request_counts": {"total": len(lines), "completed": 0, "failed": 0}, "metadata": body.get("metadata"),
+            "_polls": 0, "_created": time.monotonic(),
+        }  # fmt: skip
+        return web.json_response(self._public(self.batches[batch_id]))
+
+    @staticmethod
+    def _public(batch: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in batch.items() if not k.startswith("_")}
+
+    async def _batch_get(self, request: web.Request) -> web.Response:
+        self.stats["batches_retrieve"] += 1
+        batch = self.batches.get(request.match_info["batch_id"])
+        if batch is None:
+            return _error(404, "No such batch", "invalid_request_error")
+        batch["_polls"] += 1
+        cfg = self.config
+        if batch["status"] == "validating":
+            batch["status"] = "in_progress"
+        elif batch["status"] == "in_progress":
+            if batch["_polls"] > cfg.batch_polls and time.monotonic() - batch["_created"] >= cfg.batch_delay:
+                self._finish_batch(batch)
+            else:  # some progress to show
+                total = batch["request_counts"]["total"]
+                batch["request_counts"]["completed"] = min(total, batch["request_counts"]["completed"] + total // 4)
+        return web.json_response(self._public(batch))
+
+    def _finish_batch(self, batch: dict[str, Any]) -> None:
+        """Answer every line: output file (200s) and error file (failures, expired lines)."""
+        cfg = self.config
+        lines = self.files[batch["input_file_id"]]["data"].decode().splitlines()
+        lines = [json.loads(line) for line in lines if line.strip()]
+        answered = len(lines) - math.floor(len(lines) * cfg.batch_expire_share)
+        output, errors = [], []
+        for n, line in enumerate(lines):
+            custom_id = line.get("custom_id")
+            if n >= answered:
+                self.stats["batch_expired"] += 1
+                error = {"code": "batch_expired", "message": "This request could not be executed before the "
+                         "completion window expired."}  # fmt: skip
+                errors.append({"id": f"batch_req_{n}", "custom_id": custom_id, "response": None, "error": error})
+                continue
+            status, response_body, outcome = self._batch_answer(line.get("body") or {})
+            self.stats[outcome] += 1
+            entry = {"id": f"batch_req_{n}", "custom_id": custom_id, "error": None,
+                     "response": {"status_code": status, "request_id": uuid.uuid4().hex, "body": response_body}}
+            (output if status == 200 else errors).append(entry)
+
+        def encode(rows: list[dict[str, Any]]) -> bytes:
+            return "".join(json.dumps(r) + "\n" for r in rows).encode()
+
+        if output:
+            batch["output_file_id"] = self._store_file(encode(output), "output.jsonl", "batch_output")["id"]
+        if errors:
+            batch["error_file_id"] = self._store_file(encode(errors), "errors.jsonl", "batch_output")["id"]
+        batch["request_counts"] = {"total": len(lines), "completed": len(output), "failed": len(errors)}
+        batch["status"] = "expired" if cfg.batch_expire_share > 0 else "completed"
+        batch["completed_at" if batch["status"] == "completed" else "expired_at"] = int(time.time())
+
+    def _batch_answer(self, body: dict) -> tuple[int, dict[str, Any], str]:
+        """One batch line's answer: (status, body, outcome)."""
+        cfg = self.config
+        text = article_text(body)
+        roll = self._faults.random()
+        if roll < cfg.p_batch_fail:
+            error = {"error": {"message": "The server had an error while processing your request.",
+                               "type": "server_error", "code": None}}  # fmt: skip
+            return 500, error, "batch_failed"
+        roll -= cfg.p_batch_fail
+        content, outcome = valid_content(text), "batch_ok"
+        if roll < cfg.p_malformed:
+            content, outcome = content[: len(content) // 2], "batch_malformed"
+        elif roll < cfg.p_malformed + cfg.p_schema_violation:
+            violation = self._faults.choice(_VIOLATIONS)
+            content = json.dumps({"incidents": [{**violation, "evidence": [first_sentence(text)]}]})
+            outcome = "batch_schema_violation"
+        chars = sum(len(m["content"]) for m in body.get("messages", []) if isinstance(m.get("content"), str))
+        prompt_tokens, completion_tokens = chars // 4, max(1, len(content) // 4)
+        completion = {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:24]}", "object": "chat.completion", "created": int(time.time()),
+            "model": body.get("model") or cfg.model,
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                      "total_tokens": prompt_tokens + completion_tokens, **self._cache_details(body)},
+        }  # fmt: skip
+        return 200, completion, outcome
 
     # -- lifecycle -------------------------------------------------------------------------------------
 
     async def serve(self, port: int = 0, on_ready=None) -> None:
         """Serve on 127.0.0.1:`port` (0: a free one) until `stop()`; call `on_ready()` once listening."""
-        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app = web.Application(client_max_size=256 * 1024 * 1024)  # the Batch API takes files up to 200 MB
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_post("/v1/files", self._file_upload)
+        app.router.add_get("/v1/files/{file_id}", self._file_get)
+        app.router.add_get("/v1/files/{file_id}/content", self._file_content)
+        app.router.add_post("/v1/batches", self._batch_create)
+        app.router.add_get("/v1/batches/{batch_id}", self._batch_get)
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
@@ -336,6 +496,11 @@ def _parse_args(argv: list[str] | None) -> tuple[int, FakeConfig]:
     p.add_argument("--reject", action="append", default=[], choices=sorted(REJECT_TEXT), help="reject a mode")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default="fake-model")
+    p.add_argument("--cached-prefix", action="store_true", help="report cached tokens for a repeated system prompt")
+    p.add_argument("--batch-polls", type=int, default=1, help="retrieves a batch stays in_progress")
+    p.add_argument("--batch-delay", type=float, default=0.0, help="seconds before a batch can end")
+    p.add_argument("--p-batch-fail", type=float, default=0.0, help="share of batch lines that fail (HTTP 500)")
+    p.add_argument("--batch-expire-share", type=float, default=0.0, help="share of batch lines left to expire")
     a = p.parse_args(argv)
     config = FakeConfig(
         latency=a.latency,
@@ -353,6 +518,11 @@ def _parse_args(argv: list[str] | None) -> tuple[int, FakeConfig]:
         seed=a.seed,
         model=a.model,
         record_bodies=False,
+        cached_prefix=a.cached_prefix,
+        batch_polls=a.batch_polls,
+        batch_delay=a.batch_delay,
+        p_batch_fail=a.p_batch_fail,
+        batch_expire_share=a.batch_expire_share,
     )
     return a.port, config
 
