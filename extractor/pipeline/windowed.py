@@ -1,0 +1,103 @@
+"""One article through the backend: whole when it fits the backend's window, else window by window.
+
+A backend that reads at most `window_chars` characters (the LLM client: `--max-input-chars`) gets a longer article
+as overlapping windows (`windows.py`), each sent as the article with that window's text and its position
+(`Article.part`, rendered as a note in the prompt), each cached under its own key, at most `max_windows` of them.
+The windows' incidents are merged (`merge.py`); what every window cost is summed, failed windows included. A window
+that fails fails the article (windows already answered stay in the cache, so a re-run or `--resume` asks only for
+the rest). Backends without `window_chars` (the offline baseline) always get the whole article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..backend import Backend, BackendResult
+from ..errors import BackendError, ExtractionFailed
+from ..models import Article
+from .cache import ResultCache, cache_key
+from .merge import merge_windows
+from .windows import split_windows
+
+DEFAULT_MAX_WINDOWS = 8
+
+
+@dataclass
+class Extracted:
+    """The backend's answer for a whole article, and how it was obtained."""
+
+    result: BackendResult
+    cache_hit: bool
+    windows: int = 1
+    capped: bool = False
+
+
+async def extract_article(article: Article, backend: Backend, cache: ResultCache | None) -> Extracted:
+    """The article's incidents (before grounding) from `backend`, through `cache`; raises what the backend raises,
+    carrying the cost of every window asked so far."""
+    size = getattr(backend, "window_chars", None)
+    split = split_windows(article.text, size, getattr(backend, "max_windows", DEFAULT_MAX_WINDOWS)) if size else None
+    if split is None or split.needed == 1:
+        result, hit = await _ask(article, backend, cache)
+        return Extracted(result, hit)
+    total = BackendResult(incidents=[], attempts=0)
+    found, hits = [], 0
+    for window in split.windows:
+        part = article.model_copy(update={"text": window.text, "part": (window.index, split.needed)})
+        label = f"part {window.index} of {split.needed}"
+        try:
+            result, hit = await _ask(part, backend, cache)
+        except (ExtractionFailed, BackendError) as exc:
+            raise _with_spent(exc, total, label) from None
+        _add(total, result, label)
+        found.append(result.incidents)
+        hits += hit
+    total.incidents = merge_windows(found)
+    if split.unread:
+        start, end = split.unread
+        total.warnings.append(
+            f"article of {split.length} characters needs {split.needed} windows of at most {size}; only the first "
+            f"{len(split.windows)} were read (max_windows): characters {start}-{end} "
+            f"({100 * (end - start) / split.length:.0f}%) not read"
+        )
+    return Extracted(total, cache_hit=hits == len(split.windows), windows=len(split.windows), capped=split.capped)
+
+
+async def _ask(article: Article, backend: Backend, cache: ResultCache | None) -> tuple[BackendResult, bool]:
+    cached = cache.get(cache_key(backend.cache_identity(), article)) if cache else None
+    result = cached or await backend.extract(article)
+    if cached is None and cache is not None:
+        cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
+    return result, cached is not None
+
+
+def _add(total: BackendResult, result: BackendResult, label: str) -> None:
+    total.attempts += result.attempts
+    total.reasks += result.reasks
+    total.usage += result.usage
+    total.mode = result.mode or total.mode
+    total.cut_replies += result.cut_replies
+    total.cut_completion_tokens += result.cut_completion_tokens
+    total.warnings += [f"{label}: {w}" for w in result.warnings]
+
+
+def _with_spent(exc: ExtractionFailed | BackendError, total: BackendResult, label: str) -> Exception:
+    """`exc` with the cost of the windows answered before it, and the window named."""
+    spent = total.usage + exc.usage if exc.usage is not None else total.usage
+    warnings = total.warnings + [f"{label}: {w}" for w in exc.warnings]
+    if isinstance(exc, ExtractionFailed):
+        failed = ExtractionFailed(
+            f"{label}: {exc}",
+            last_output=exc.last_output,
+            attempts=total.attempts + exc.attempts,
+            usage=spent,
+            reasks=total.reasks + exc.reasks,
+            warnings=warnings,
+        )
+    else:
+        failed = exc
+        failed.attempts, failed.usage, failed.reasks = total.attempts + exc.attempts, spent, total.reasks + exc.reasks
+        failed.warnings = warnings + [f"failed in {label}"]
+    failed.cut_replies = total.cut_replies + exc.cut_replies
+    failed.cut_completion_tokens = total.cut_completion_tokens + exc.cut_completion_tokens
+    return failed
