@@ -18,6 +18,8 @@ class BackendResult:
     usage: Usage = field(default_factory=Usage)
     mode: str | None = None
     warnings: list[str] = field(default_factory=list)
+    cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
+    cut_completion_tokens: int = 0  # and the completion tokens they cost
 
 
 class Backend(Protocol):

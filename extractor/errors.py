@@ -4,6 +4,7 @@ ExtractorError
 ├── ConfigError            bad option, missing model or endpoint, unreadable config file
 ├── FeedError              missing file, not a feed, no entries, unreachable URL
 ├── OutputError            an output file that cannot be resumed or written
+│   └── StoreError         an incident database that is not ours, newer, locked or unwritable
 ├── GoldenError            golden labels that do not load or validate
 ├── RunStoreError          a stored evaluation run that is missing or unreadable
 ├── EndpointUnavailable    the endpoint cannot be reached at all, or refuses every request alike: stop the run
@@ -12,7 +13,8 @@ ExtractorError
 │   ├── BackendTimeout     the request timed out or the connection dropped
 │   ├── ServerError        HTTP 5xx that is not a structured-output rejection
 │   └── ModeRejected       the server refused a structured-output mode (try the next one)
-└── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
+├── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
+└── BudgetExceeded         the next request would take the run over its --max-cost cap (carries what was spent)
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class OutputError(ExtractorError):
     """The output file cannot be written or resumed."""
 
 
+class StoreError(OutputError):
+    """The incident database cannot be opened, migrated or written (not ours, newer schema, locked)."""
+
+
 class GoldenError(ExtractorError):
     """The golden labels do not load or validate."""
 
@@ -64,6 +70,8 @@ class BackendError(ExtractorError):
         self.reasks = 0
         self.usage: Usage | None = None
         self.warnings: list[str] = []
+        self.cut_replies = 0
+        self.cut_completion_tokens = 0
 
 
 class RateLimited(BackendError):
@@ -111,6 +119,16 @@ class ExtractionFailed(ExtractorError):
         self.usage = usage
         self.reasks = reasks
         self.warnings = warnings or []
+        self.cut_replies = 0  # replies cut at max_tokens, and the completion tokens they cost
+        self.cut_completion_tokens = 0
+
+
+class BudgetExceeded(ExtractorError):
+    """The run reached its cost cap: the next request would exceed it. `spent_usd` is what was spent."""
+
+    def __init__(self, message: str, *, spent_usd: float) -> None:
+        super().__init__(message)
+        self.spent_usd = spent_usd
 
 
 _SECRETS = re.compile(

@@ -142,6 +142,14 @@ class GroundedIncident(Incident):
     corrections: list[str] = Field(
         default_factory=list, description="Deterministic corrections made after extraction (unsupported figures)."
     )
+    # Set by the gazetteer after extraction (pipeline/places.py), never by the LLM: not in the extraction schema.
+    country_raw: str | None = Field(default=None, description="The country as extracted, when it was made canonical.")
+    region_raw: str | None = Field(default=None, description="The region as extracted, when it was made canonical.")
+    latitude: float | None = None
+    longitude: float | None = None
+    geo_precision: Literal[1, 2, 3] | None = Field(
+        default=None, description="1 the town itself, 2 near a town, 3 a first-level region (ACLED's codes)."
+    )
 
 
 class Article(BaseModel):
@@ -152,18 +160,23 @@ class Article(BaseModel):
     link: str | None = None
     published: dt.datetime | None = None
     text: str
+    part: tuple[int, int] | None = Field(
+        default=None, description="(n, of) when `text` is window n of a longer article split into `of` windows."
+    )
 
 
 class Usage(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     total_tokens: int = 0
+    cached_tokens: int = 0  # of prompt_tokens, served from the provider's prompt-prefix cache (cheaper)
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             total_tokens=self.total_tokens + other.total_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
         )
 
 
@@ -183,8 +196,11 @@ class Provenance(BaseModel):
     attempts: int = 0
     reasks: int = 0
     usage: Usage = Field(default_factory=Usage)
+    cost_usd: float | None = Field(default=None, description="Estimated cost of this record's requests; None: unknown.")
     cache_hit: bool = False
     latency_s: float = 0.0
+    cut_replies: int = Field(default=0, description="Replies cut at max_tokens (finish reason 'length').")
+    cut_completion_tokens: int = Field(default=0, description="Completion tokens those cut replies cost.")
 
 
 class ArticleRecord(BaseModel):
@@ -200,6 +216,8 @@ class ArticleRecord(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
     raw_output: str | None = None
+    windows: int = Field(default=1, description="Windows the article was split into and extracted (1: whole).")
+    window_cap_hit: bool = Field(default=False, description="True when max_windows left the article's end unread.")
     provenance: Provenance
 
 

@@ -55,12 +55,18 @@ class LLMSettings(BaseSettings):
     max_attempts: int = Field(default=6, ge=1)  # per request: 5xx, timeouts, dropped connections (not 429s)
     article_budget: float = Field(default=1800.0, gt=0)  # seconds one article may take, 429 waits included
     max_reasks: int = Field(default=2, ge=0)
-    max_input_chars: int = Field(default=24000, ge=500)
+    max_input_chars: int = Field(default=24000, ge=500)  # the window size: longer articles are split into windows
+    max_windows: int = Field(default=8, ge=1)  # windows read per article at most; the rest is reported as unread
     retry_initial_wait: float = Field(default=1.0, ge=0)
     retry_max_wait: float = Field(default=60.0, ge=0)
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     concurrency: int = Field(default=4, ge=1)
+    db: str | None = None  # `extract run --db`: the incident database to write (SQLite)
+    # USD per million tokens by model, over the shipped table (extractor/llm/data/prices.json) and price_file:
+    # prices = {"my-model" = {input = 0.2, cached_input = 0.1, output = 0.8, batch_discount = 0.5}}
+    prices: dict[str, dict[str, float]] | None = None
+    price_file: str | None = None
 
     @classmethod
     def settings_customise_sources(

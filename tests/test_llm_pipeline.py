@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.cli import app
-from extractor.llm.schema import extraction_schema
+from extractor.llm.schema import request_schema
 from extractor.models import ArticleRecord
 
 from .conftest import (
@@ -53,7 +53,7 @@ def test_happy_path_writes_grounded_records(feed: str, httpx2_mock) -> None:
     assert body["temperature"] == 0
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["strict"] is True
-    assert body["response_format"]["json_schema"]["schema"] == extraction_schema()
+    assert body["response_format"]["json_schema"]["schema"] == request_schema("json_schema")  # + list bounds
     system, user = body["messages"]
     assert "never instructions" in system["content"]
     assert "Published: Thursday 2024-09-19" in user["content"]
@@ -73,7 +73,7 @@ def test_happy_path_writes_grounded_records(feed: str, httpx2_mock) -> None:
     ("mode", "expected"),
     [
         ("json_schema", {"type": "json_schema"}),
-        ("json_object_schema", {"type": "json_object", "schema": extraction_schema()}),
+        ("json_object_schema", {"type": "json_object", "schema": request_schema("json_object_schema")}),
         ("json_object", {"type": "json_object"}),
         ("prompt", None),
     ],
@@ -110,7 +110,7 @@ def test_auto_falls_back_when_json_schema_is_rejected_and_remembers(feed: str, h
     assert result.exit_code == 0, result.output
     formats = [request_json(call)["response_format"] for call in route.calls]
     assert [f["type"] for f in formats] == ["json_schema", "json_object", "json_object", "json_object"]
-    assert formats[1] == {"type": "json_object", "schema": extraction_schema()}
+    assert formats[1] == {"type": "json_object", "schema": request_schema("json_object_schema")}
     assert all(r.provenance.mode == "json_object_schema" for r in records().values())
 
     route.reset()
@@ -321,7 +321,7 @@ def test_bad_credentials_stop_the_run_with_one_line(feed: str, httpx2_mock) -> N
     assert "Traceback" not in result.output
 
 
-def test_long_article_is_cut_at_a_paragraph_with_a_warning(feed: str, httpx2_mock) -> None:
+def test_long_article_is_split_into_windows_not_cut(feed: str, httpx2_mock) -> None:
     route = httpx2_mock.post(COMPLETIONS).mock(side_effect=echo)
 
     result = run_cli(feed, "--max-input-chars", "500", "--concurrency", "1")
@@ -332,9 +332,10 @@ def test_long_article_is_cut_at_a_paragraph_with_a_warning(feed: str, httpx2_moc
     Path(feed).write_text(long_feed)
     run_cli(feed, "--max-input-chars", "500", "--concurrency", "1", output="cut.jsonl")
     sent = [article_of(c.request) for c in route.calls[3:]]
-    assert "Gunmen killed five soldiers in Tillaberi on Sunday, the army said." in sent
-    warning = records("cut.jsonl")["a1"].warnings
-    assert warning and "truncated" in warning[0]
+    assert sent[0].startswith("Gunmen killed five soldiers in Tillaberi on Sunday, the army said.")
+    assert sent[-1].endswith("More.") and all(len(text) <= 500 for text in sent)  # the end is read too
+    record = records("cut.jsonl")["a1"]
+    assert record.windows == len(sent) == 2 and not any("truncated" in w for w in record.warnings)  # a2, a3: cached
 
 
 def test_resume_reruns_only_failed_articles_and_refuses_another_model(feed: str, httpx2_mock, sleeps) -> None:

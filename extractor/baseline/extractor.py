@@ -19,6 +19,7 @@ from ..models import Article, Claim, Count, Incident, Perpetrator, Target
 from ..text.dates import date_mentions
 from ..text.places import country_name, find_countries, find_regions, in_place
 from ..text.sentences import sentences
+from ..text.towns import article_countries, dateline_end, find_towns
 from . import lexicon
 from .background import is_historical, too_old
 from .casualties import casualties
@@ -46,6 +47,7 @@ class _Draft:
     weak_country: str | None = None
     region: tuple[str, str] | None = None
     location: str | None = None
+    town_country: str | None = None
     evidence: list[str] = field(default_factory=list)
     counts: dict[str, Count] = field(default_factory=dict)
     perpetrators: dict[str, Perpetrator] = field(default_factory=dict)
@@ -66,6 +68,7 @@ class _Sentence:
     region: tuple[str, str] | None
     location: str | None
     groups: list[tuple[str, Perpetrator]]
+    town: tuple[str, str] | None = None  # (gazetteer name, country code) of the first town the sentence names
 
     @property
     def informative(self) -> bool:
@@ -99,9 +102,12 @@ def extract_incidents(article: Article) -> list[Incident]:
     published = article.published.date() if article.published else None
     spans = sentences(text)
     groups = find_groups(text)
-    countries, in_title = find_countries(text), find_countries(article.title)
-    codes = sorted({code for code, _, _ in countries + in_title})
-    regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code)]
+    filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
+    countries, in_title = [c for c in find_countries(text) if c[1] >= filed], find_countries(article.title)
+    context = article_countries(article.title, text)  # the countries it is about, most named (dateline double) first
+    codes = sorted({code for code, _, _ in countries + in_title} | set(context))
+    towns = [(place.location, place.country_code, s, e) for place, s, e in find_towns(text, context)]
+    regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code) if s >= filed]
     title_country = in_title[0][0] if in_title else None
 
     drafts: list[_Draft] = []
@@ -118,7 +124,9 @@ def extract_incidents(article: Article) -> list[Incident]:
         ):
             current = _SINK
             continue
-        sentence = _read_sentence(sentence_text, index, start, end, event, published, groups, regions, countries)
+        sentence = _read_sentence(
+            sentence_text, index, start, end, event, published, groups, regions, countries, towns
+        )  # fmt: skip
         if lexicon.CLAIM.search(sentence_text):
             if isinstance(current, _Draft) and (claim := _claim(sentence)):
                 current.claims.append(claim)
@@ -136,13 +144,17 @@ def extract_incidents(article: Article) -> list[Incident]:
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
-        draft.country = draft.country or (draft.region and draft.region[1]) or title_country or draft.weak_country
+        draft.country = (
+            draft.town_country or draft.country or (draft.region and draft.region[1])
+            or (context[0] if context else None) or title_country or draft.weak_country
+        )  # fmt: skip
     return [_incident(draft) for draft in kept]
 
 
-def _read_sentence(text, index, start, end, event, published, groups, regions, countries) -> _Sentence:
+def _read_sentence(text, index, start, end, event, published, groups, regions, countries, towns=()) -> _Sentence:
     """Counts, places and groups of one sentence (group and place spans are article offsets)."""
     region_hits = [(name, code) for name, code, s, e in regions if start <= s < end]
+    town_hits = [(name, code) for name, code, s, e in towns if start <= s < end]
     country_hits = [(code, in_place(text, s - start)) for code, s, e in countries if start <= s < end]
     strong = [code for code, located in country_hits if located]
     habitual = is_historical(text, published)
@@ -170,8 +182,9 @@ def _read_sentence(text, index, start, end, event, published, groups, regions, c
         country=strong[0] if strong else None,
         weak_country=country_hits[0][0] if country_hits else None,
         region=region_hits[0] if region_hits else None,
-        location=lexicon.find_location(text),
+        location=lexicon.find_location(text) or (town_hits[0][0] if town_hits else None),
         groups=mentions,
+        town=town_hits[0] if town_hits else None,
     )
 
 
@@ -208,6 +221,7 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
     if draft.region is None and sentence.region and sentence.region[1] == (draft.country or sentence.region[1]):
         draft.region = sentence.region
     draft.location = draft.location or sentence.location
+    draft.town_country = draft.town_country or (sentence.town[1] if sentence.town else None)
     for name, count in sentence.counts.items():
         draft.counts.setdefault(name, count)
     rank = {"claimed": 0, "suspected": 1, "reported_as_fact": 2, "unknown": 3}

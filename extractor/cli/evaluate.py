@@ -11,6 +11,7 @@ from ..store.runs import DEFAULT_RUNS_DIR
 from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
 from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
+from .store import cluster_scores_of, print_cluster_scores, run_cluster_scores
 from .tables import print_comparison, print_scores, print_sets
 
 
@@ -59,11 +60,13 @@ def eval_command(
                             **json.loads(results[0][1].scores.to_json())}))  # fmt: skip
     elif all_sets:
         print_sets([(chosen.name, chosen.development, result.scores.all) for chosen, result in results], out)
+        print_cluster_scores([(c.name, run_cluster_scores(r.run_dir, c.gold())) for c, r in results], out)
     else:
         chosen, result = results[0]
         print_summary(result.summary, str(result.run_dir))
         print_scores(result.scores.primary, out, worst=0)
         print_scores(result.scores.all, out)
+        print_cluster_scores([(chosen.name, run_cluster_scores(result.run_dir, chosen.gold()))], out)
         cost = result.manifest.estimated_cost_usd
         use = "development" if chosen.development else "test: report only, never tune on it"
         out.print(f"golden set {chosen.name} ({use}); run stored in {result.run_dir}"
@@ -128,3 +131,5 @@ def compare(
     else:
         out.print(f"A = {run_a}\nB = {run_b}")
         print_comparison(comparison, out)
+        print_cluster_scores([(f"{k} = {ref}", cluster_scores_of(p, gold)) for k, ref, p in
+                              (("A", run_a, preds_a), ("B", run_b, preds_b))], out)  # fmt: skip

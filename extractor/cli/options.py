@@ -28,7 +28,11 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     "temperature": (Annotated[float | None, typer.Option(help="Sampling temperature (default 0).")], None),
     "max_tokens": (Annotated[int | None, typer.Option(min=1, help="Completion token cap per request (default 2048).")], None),
     "max_input_chars": (
-        Annotated[int | None, typer.Option(min=500, help="Input budget in characters; longer articles are cut.")],
+        Annotated[int | None, typer.Option(min=500, help="Window size in characters (default 24000); longer articles are split into overlapping windows.")],
+        None,
+    ),
+    "max_windows": (
+        Annotated[int | None, typer.Option(min=1, help="Windows read per long article at most (default 8); the rest is reported unread.")],
         None,
     ),
     "timeout": (Annotated[float | None, typer.Option(min=1, help="Seconds per request (default 120).")], None),
@@ -49,7 +53,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
 SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
-                 "max_input_chars", "timeout", "article_budget")  # fmt: skip
+                 "max_input_chars", "max_windows", "timeout", "article_budget")  # fmt: skip
 
 
 class SettingOptions:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import ConfigError, ExtractorError
+from ..errors import BudgetExceeded, ConfigError, ExtractorError
 from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, in_loop, prepare, progress_bar
+from .batch import submit_batch
 from .options import Quiet, SettingOptions, with_setting_options
 
 if TYPE_CHECKING:
@@ -36,6 +37,19 @@ def run(
         bool,
         typer.Option("--resume", help="Keep finished articles of an existing output; rerun failed and missing ones."),
     ] = False,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(min=0, help="Stop before the estimated cost in USD would exceed this (finished work stays)."),
+    ] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Submit through the Batch API (half price, within 24 h) and return at once.")
+    ] = False,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Write to this incident database (SQLite, config key db) instead of -o: only new "
+                     "or changed articles are extracted, then events are rebuilt."),
+    ] = None,
+    no_events: Annotated[bool, typer.Option("--no-events", help="With --db: do not rebuild the events.")] = False,
     quiet: Quiet = False,
     *,
     llm: SettingOptions,
@@ -46,24 +60,40 @@ def run(
     from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend
     from ..pipeline.run import RunSummary, run_feed
+    from ..store.dbsink import DatabaseSink
     from ..store.resume import ResumeState, prepare_resume
     from ..store.writers import open_writer
+    from .store import finish_db_run, open_db_sink
 
     def setup():
         if resume and (output == "-" or fmt != "jsonl"):
             raise ConfigError("--resume needs a JSONL output file (-o FILE)")
+        if batch and (output == "-" or fmt != "jsonl"):
+            raise ConfigError("--batch needs a JSONL output file (-o FILE)")
         stream = iter_articles(feed, lambda warning: err.print(f"[yellow]warning:[/] {warning}", highlight=False))
         first = next(stream)  # a bad input is an error before anything is written
         settings, template, cache = prepare(llm)
         examples = seed_examples() if template.uses_examples else None
         backend = create_backend(settings, template, cache, examples)
+        if max_cost is not None:
+            from ..llm.pricing import attach_budget
+
+            attach_budget(backend, max_cost, batch=batch)
         state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
         if state.unreadable:
             err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
                       "their articles run again", highlight=False)  # fmt: skip
+        if db or settings.db:
+            if batch or resume:
+                raise ConfigError("--db is incremental by itself: drop --batch / --resume")
+            sink = open_db_sink(db or settings.db, backend, feed)
+            return sink.select(chain([first], stream)), settings, cache, backend, state.done, sink
         return chain([first], stream), settings, cache, backend, state.done, open_writer(output, fmt, append=resume)
 
     articles, settings, cache, backend, done, writer = guarded(setup)
+    output = str(writer.db.path) if isinstance(writer, DatabaseSink) else output
+    if batch:
+        return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded)
     summary = RunSummary()
     progress = progress_bar(None, quiet)  # a stream's length is not known in advance
     work = run_feed(
@@ -77,6 +107,9 @@ def run(
         raise fail(
             f"interrupted; finished articles are in {output} (continue with --resume)", EXIT_INTERRUPTED
         ) from None
+    except BudgetExceeded as exc:
+        print_summary(summary, output)
+        raise fail(f"{exc}; finished articles are in {output} (continue with --resume)", EXIT_FAILED) from None
     except ExtractorError as exc:
         print_summary(summary, output)
         raise fail(str(exc)) from None
@@ -84,8 +117,17 @@ def run(
         writer.close()
         cache.close()
     print_summary(summary, output)
+    if isinstance(writer, DatabaseSink):
+        guarded(lambda: finish_db_run(writer, events=not no_events))
     if summary.failed:
         raise typer.Exit(EXIT_FAILED)
+
+
+def cost_text(cost_usd: float, unknown: int) -> str:
+    """'cost $0.0123 (estimated)', naming the records whose model has no price."""
+    if unknown and not cost_usd:
+        return "cost unknown (no price for the model: set prices in the config)"
+    return f"cost ${cost_usd:.4f} (estimated" + (f"; {unknown} record(s) of unknown price)" if unknown else ")")
 
 
 def print_summary(summary: RunSummary, output: str) -> None:
@@ -100,7 +142,15 @@ def print_summary(summary: RunSummary, output: str) -> None:
     usage = summary.usage
     parts = [
         articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",
-        f"{summary.attempts} requests ({summary.reasks} re-asks)", f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.completion_tokens} out)",
+        f"{summary.attempts} requests ({summary.reasks} re-asks)",
+        f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.cached_tokens} of them cached, "
+        f"{usage.completion_tokens} out)",
+        cost_text(summary.cost_usd, summary.cost_unknown),
         f"{summary.elapsed_s:.1f}s ({per_article:.3g}s/article)",
     ]  # fmt: skip
+    if summary.split_articles:  # long articles read window by window (--max-input-chars, --max-windows)
+        capped = f", {summary.window_caps} with their end unread at the window cap" if summary.window_caps else ""
+        parts.insert(2, f"{summary.split_articles} long articles read in {summary.windows} windows{capped}")
+    if summary.cut_replies:  # runaway replies: cut at max_tokens
+        parts.insert(-1, f"{summary.cut_replies} replies cut at max_tokens ({summary.cut_completion_tokens} tokens)")
     err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)

@@ -20,6 +20,7 @@ from scipy.optimize import linear_sum_assignment
 from ..models import Count, GoldIncident, Incident
 from ..text.normalize import fold, normalize_name
 from .aliases import canonical_actor
+from .countries import same_country
 
 # Place and date identify an event best; attack type is often coded differently by people (Gantt et al. 2023);
 # perpetrators and casualties are often unreported or disputed, so they weigh least.
@@ -48,8 +49,9 @@ U = TypeVar("U")
 
 
 def place_match(pred: str, accepted: Sequence[str]) -> bool:
-    """True when the predicted place equals one of the accepted gold names after normalisation."""
-    return fold(pred) in {fold(a) for a in accepted}
+    """True when the predicted place equals one of the accepted gold names after normalisation, or names the same
+    country ("USA" and "United States", see countries.py)."""
+    return fold(pred) in {fold(a) for a in accepted} or any(same_country(pred, a) for a in accepted)
 
 
 def gold_places(gold: GoldIncident, level: str) -> list[str]:

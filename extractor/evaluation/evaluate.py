@@ -125,5 +125,7 @@ async def evaluate(
         manifest.estimated_cost_usd = round(
             (usage.prompt_tokens * price_in + usage.completion_tokens * price_out) / 1e6, 6
         )
+    elif not summary.cost_unknown:  # the price table's estimate (cached input tokens at their own price)
+        manifest.estimated_cost_usd = round(summary.cost_usd, 6)
     save_manifest(run_dir, manifest)
     return Evaluation(run_dir, manifest, scores, summary)

@@ -25,9 +25,10 @@ from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
 from .faults import CircuitBreaker, scrub_key, translate
 from .limits import RequestLimiter
+from .pricing import Budget, estimate_usage, lookup, price_table
 from .prompts import PromptTemplate, fit_budget, render
-from .replies import InvalidOutput, parse_extraction, reask_message
-from .schema import SCHEMA_NAME, extraction_schema, schema_hash
+from .replies import CUT_ECHO_CHARS, InvalidOutput, cut_message, parse_extraction, reask_message
+from .schema import SCHEMA_NAME, bounds_hash, request_schema, schema_hash
 
 MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten minutes
 
@@ -65,6 +66,7 @@ class OpenAICompatBackend:
         self.endpoint = settings.endpoint_identity()
         self.prompt = prompt
         self.prompt_name, self.prompt_hash = prompt.name, prompt.hash
+        self.window_chars, self.max_windows = settings.max_input_chars, settings.max_windows  # pipeline/windowed.py
         self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
         self._modes = modes
         self._mode_key = f"{self.endpoint}|{self.model}"
@@ -72,6 +74,8 @@ class OpenAICompatBackend:
         self._mode_confirmed = settings.structured_output != "auto" or self._mode is not None
         self._remembered = settings.structured_output == "auto" and self._mode is not None
         self.breaker = CircuitBreaker(self.endpoint)
+        self.price = lookup(price_table(settings.prices, settings.price_file), self.model)  # None: unknown
+        self.budget: Budget | None = None  # a --max-cost cap, shared by the run's requests
         self._negotiation = asyncio.Lock()
         self._client = client or openai.AsyncOpenAI(
             api_key=settings.api_key or "no-key",
@@ -97,10 +101,17 @@ class OpenAICompatBackend:
             "endpoint": self.endpoint,
             "prompt": self.prompt_hash,
             "schema": schema_hash(),
+            "bounds": bounds_hash(),
             "mode": self.mode,
             "examples": self.examples.hash if self.examples else None,
             "params": {"temperature": s.temperature, "max_tokens": s.max_tokens, "max_input_chars": s.max_input_chars},
         }
+
+    def cost_of(self, usage: Usage, *, batch: bool = False) -> float | None:
+        """Estimated USD for `usage` at this model's price; None when the price table does not know the model."""
+        if not (usage.prompt_tokens or usage.completion_tokens):
+            return 0.0  # nothing sent, or answered from the cache
+        return round(self.price.cost(usage, batch=batch), 8) if self.price else None
 
     async def aclose(self) -> None:
         await self._client.close()
@@ -112,8 +123,9 @@ class OpenAICompatBackend:
         result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
         deadline = time.monotonic() + self.settings.article_budget
         history: list[dict[str, str]] = []
-        raw, invalid = None, 0
+        raw, invalid, cut_reasked = None, 0, False
         while True:
+            cut_before = result.cut_replies
             try:
                 raw = await self._complete(messages + history, result, deadline)
             except BackendError as exc:
@@ -123,27 +135,51 @@ class OpenAICompatBackend:
                     result.reasks,
                     result.warnings,
                 )
+                exc.cut_replies, exc.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
                 raise
             try:
                 result.incidents = parse_extraction(raw).incidents
                 return result
             except InvalidOutput as exc:
                 invalid, error = invalid + 1, exc
-            if result.reasks < self.settings.max_reasks:  # ask again, showing the model its error
+            if result.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
+                if cut_reasked or result.reasks >= self.settings.max_reasks:
+                    raise self._cut_failure(raw, result)
+                echo = {"role": "assistant", "content": raw[:CUT_ECHO_CHARS] + " …"}
+                history = [echo, {"role": "user", "content": cut_message(self.settings.max_tokens)}]
+                result.reasks, cut_reasked = result.reasks + 1, True
+            elif result.reasks < self.settings.max_reasks:  # ask again, showing the model its error
                 history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
                 result.reasks += 1
             elif invalid < self.settings.max_attempts:  # a broken reply can be a flaky server's: a fresh try
                 history = []
             else:
                 break
-        raise ExtractionFailed(
-            f"output still invalid after {result.reasks} re-ask(s) and {invalid} invalid replies: {error}",
+        raise self._failure(
+            f"output still invalid after {result.reasks} re-ask(s) and {invalid} invalid replies: {error}", raw, result
+        )
+
+    def _cut_failure(self, raw: str | None, result: BackendResult) -> ExtractionFailed:
+        return self._failure(
+            f"reply cut at max_tokens ({self.settings.max_tokens}) {result.cut_replies} time(s), "
+            f"{result.cut_completion_tokens} completion tokens: the model ran away (a field copying the article?)",
+            raw,
+            result,
+        )
+
+    @staticmethod
+    def _failure(message: str, raw: str | None, result: BackendResult) -> ExtractionFailed:
+        """The article's failure, carrying the last reply and everything it cost (cut replies included)."""
+        failed = ExtractionFailed(
+            message,
             last_output=raw,
             attempts=result.attempts,
             usage=result.usage,
             reasks=result.reasks,
             warnings=result.warnings,
         )
+        failed.cut_replies, failed.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
+        return failed
 
     async def _complete(self, messages: list[dict[str, str]], result: BackendResult, deadline: float) -> str:
         """One answer in the negotiated mode; negotiates the mode first when it is not yet known, and once more
@@ -214,6 +250,8 @@ class OpenAICompatBackend:
 
     async def _request(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
         estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens
+        chars = sum(len(m["content"]) for m in messages)
+        reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
         async with self.limiter.request(estimate):
             result.attempts += 1
             try:
@@ -225,6 +263,8 @@ class OpenAICompatBackend:
                     **_response_format(mode),
                 )
             except openai.APIError as exc:
+                if self.budget:
+                    self.budget.settle(reserved, Usage())  # a refused request is not billed
                 error = scrub_key(translate(exc), self.settings.api_key)
                 if isinstance(error, RateLimited):
                     self.limiter.throttled(error.retry_after)
@@ -233,26 +273,42 @@ class OpenAICompatBackend:
                 raise error from None
         self.limiter.succeeded()
         self.breaker.succeeded()
-        if response.usage:
-            result.usage += Usage(
-                prompt_tokens=response.usage.prompt_tokens or 0,
-                completion_tokens=response.usage.completion_tokens or 0,
-                total_tokens=response.usage.total_tokens or 0,
-            )
+        usage = usage_of(response)
+        if self.budget:
+            self.budget.settle(reserved, usage)
+        if usage:
+            result.usage += usage
         choice = response.choices[0] if response.choices else None
         content = (choice.message.content or "") if choice else ""
         if choice is not None and choice.finish_reason == "length":
-            result.warnings.append("reply cut at max_tokens")
+            tokens = usage.completion_tokens if usage else 0
+            result.cut_replies += 1
+            result.cut_completion_tokens += tokens
+            result.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
         return content
+
+
+def usage_of(response: Any) -> Usage | None:
+    """A completion's usage, cached prompt tokens (`prompt_tokens_details.cached_tokens`) counted apart."""
+    usage = getattr(response, "usage", None)
+    if not usage:
+        return None
+    details = getattr(usage, "prompt_tokens_details", None)
+    return Usage(
+        prompt_tokens=usage.prompt_tokens or 0,
+        completion_tokens=usage.completion_tokens or 0,
+        total_tokens=usage.total_tokens or 0,
+        cached_tokens=(getattr(details, "cached_tokens", None) or 0) if details else 0,
+    )
 
 
 def _response_format(mode: str) -> dict[str, Any]:
     """The request's response_format for a structured-output mode."""
     if mode == "json_schema":
-        schema = {"name": SCHEMA_NAME, "schema": extraction_schema(), "strict": True}
+        schema = {"name": SCHEMA_NAME, "schema": request_schema(mode), "strict": True}  # list bounds only
         return {"response_format": {"type": "json_schema", "json_schema": schema}}
     if mode == "json_object_schema":
-        return {"response_format": {"type": "json_object", "schema": extraction_schema()}}
+        return {"response_format": {"type": "json_object", "schema": request_schema(mode)}}  # strings bounded too
     if mode == "json_object":
         return {"response_format": {"type": "json_object"}}
     return {}

@@ -88,7 +88,19 @@ def render(template: PromptTemplate, article: Article, text: str, examples: str 
     def fill(section: str) -> str:
         return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m[1], m[0]), section)
 
+    user = fill(sections["user"])
+    if article.part:  # one window of a long article: say where it sits, after the article (the prefix stays static)
+        user += "\n\n" + part_note(*article.part)
     return [
         {"role": "system", "content": fill(sections["system"])},
-        {"role": "user", "content": fill(sections["user"])},
+        {"role": "user", "content": user},
     ]
+
+
+def part_note(n: int, of: int) -> str:
+    """The position note of window `n` of `of` (see pipeline/windows.py)."""
+    return (
+        f"Note: the text above is part {n} of {of} of a longer article, split at paragraph boundaries; consecutive "
+        "parts overlap by one paragraph. The title and publication date are the whole article's. Report the "
+        "incidents this part describes; an incident reported in several parts will be merged afterwards."
+    )

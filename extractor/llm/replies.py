@@ -51,3 +51,16 @@ def reask_message(error: InvalidOutput) -> str:
         f"Your previous reply was invalid: {error}\n"
         "Reply again with only the corrected JSON object, following the schema exactly."
     )
+
+
+CUT_ECHO_CHARS = 200  # how much of a runaway reply is shown back to the model (not its thousands of tokens)
+
+
+def cut_message(max_tokens: int) -> str:
+    """The user message appended after a reply cut at the token limit: names the cause, not a JSON error."""
+    return (
+        f"Your previous reply was cut off at the token limit ({max_tokens} tokens) before the JSON object was "
+        "complete: it was far too long. Reply again with a short JSON object: a one-sentence summary per incident, "
+        "at most 3 evidence quotes of one sentence each, short names and descriptions, and never copy the article "
+        'into a field. If the article reports no incident, reply {"incidents": []}.'
+    )

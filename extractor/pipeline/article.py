@@ -11,10 +11,12 @@ from ..backend import Backend, BackendResult
 from ..errors import BackendError, ExtractionFailed
 from ..llm.schema import schema_hash
 from ..models import Article, ArticleRecord, Provenance, Usage
-from .cache import ResultCache, cache_key
+from .cache import ResultCache
 from .dates import resolve_relative_dates
 from .figures import check_figures
 from .grounding import ground
+from .places import place_incidents
+from .windowed import extract_article
 
 
 async def extract_one(
@@ -26,9 +28,8 @@ async def extract_one(
     """
     started = time.perf_counter()
     cache = cache if backend.cacheable else None
-    cached = cache.get(cache_key(backend.cache_identity(), article)) if cache else None
     try:
-        result = cached or await backend.extract(article)
+        extracted = await extract_article(article, backend, cache)  # whole, or window by window when long
     except ExtractionFailed as exc:
         return _record(
             article,
@@ -40,14 +41,14 @@ async def extract_one(
             usage=exc.usage,
             reasks=exc.reasks,
             notes=exc.warnings,
+            cut=(exc.cut_replies, exc.cut_completion_tokens),
         )
     except BackendError as exc:
         return _record(
             article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage,
-            reasks=exc.reasks, notes=exc.warnings,
+            reasks=exc.reasks, notes=exc.warnings, cut=(exc.cut_replies, exc.cut_completion_tokens),
         )  # fmt: skip
-    if cached is None and cache is not None:
-        cache.put(cache_key(backend.cache_identity(), article), result)  # identity now holds the negotiated mode
+    result = extracted.result
     resolved, notes = resolve_relative_dates(result.incidents, article.published)
     checked, corrections = check_figures(resolved, article.text, article.title)
     incidents = [
@@ -55,13 +56,15 @@ async def extract_one(
         for incident, fixes in zip(ground(checked, article.text), corrections)
     ]
     notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
+    incidents = place_incidents(incidents, article)  # canonical country and region, coordinates
     kept = [i for i in incidents if i.grounded] if drop_ungrounded else incidents
     return _record(
         article,
         backend,
         started,
         result=result,
-        cache_hit=cached is not None,
+        cache_hit=extracted.cache_hit,
+        windows=(extracted.windows, extracted.capped),
         incidents=kept,
         dropped=len(incidents) - len(kept),
         notes=notes,
@@ -82,6 +85,14 @@ def run_identity(backend: Backend) -> dict[str, str | None]:
     }
 
 
+def cost_of(backend: Backend, usage: Usage) -> float | None:
+    """The estimated cost of `usage` at the backend's price (`cost_of`); 0 when nothing was used, None if unknown."""
+    pricing = getattr(backend, "cost_of", None)
+    if pricing is not None:
+        return pricing(usage)
+    return 0.0 if usage.total_tokens == 0 else None
+
+
 def _record(
     article: Article,
     backend: Backend,
@@ -97,6 +108,8 @@ def _record(
     attempts: int = 0,
     reasks: int = 0,
     usage: Usage | None = None,
+    cut: tuple[int, int] = (0, 0),
+    windows: tuple[int, bool] = (1, False),
 ) -> ArticleRecord:
     provenance = Provenance(
         **run_identity(backend),
@@ -106,8 +119,11 @@ def _record(
         attempts=result.attempts if result else attempts,
         reasks=result.reasks if result else reasks,
         usage=result.usage if result else (usage or Usage()),
+        cost_usd=cost_of(backend, result.usage if result else (usage or Usage())),
         cache_hit=cache_hit,
         latency_s=round(time.perf_counter() - started, 4),
+        cut_replies=result.cut_replies if result else cut[0],
+        cut_completion_tokens=result.cut_completion_tokens if result else cut[1],
     )
     return ArticleRecord(
         article_id=article.id,
@@ -120,5 +136,7 @@ def _record(
         warnings=(result.warnings if result else []) + (notes or []),
         error=error,
         raw_output=raw,
+        windows=windows[0],
+        window_cap_hit=windows[1],
         provenance=provenance,
     )

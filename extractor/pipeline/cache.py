@@ -41,6 +41,8 @@ def cache_key(identity: dict[str, Any], article: Article) -> str:
             "text_sha256": hashlib.sha256(article.text.encode()).hexdigest(),
         },
     }
+    if article.part:  # a window of a long article: its position is in the prompt, so in the key (whole: unchanged)
+        payload["article"]["part"] = list(article.part)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

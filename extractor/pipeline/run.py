@@ -42,6 +42,13 @@ class RunSummary:
     attempts: int = 0
     reasks: int = 0
     usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0  # estimated, over the records whose cost is known
+    cost_unknown: int = 0  # records whose model the price table does not know
+    split_articles: int = 0  # articles longer than the window, read window by window
+    windows: int = 0  # windows those articles were read in
+    window_caps: int = 0  # articles whose end max_windows left unread
+    cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
+    cut_completion_tokens: int = 0  # the completion tokens those cut replies cost
     elapsed_s: float = 0.0
 
     def add(self, record: ArticleRecord) -> None:
@@ -56,6 +63,15 @@ class RunSummary:
         self.attempts += record.provenance.attempts
         self.reasks += record.provenance.reasks
         self.usage += record.provenance.usage
+        self.split_articles += record.windows > 1
+        self.windows += record.windows if record.windows > 1 else 0
+        self.window_caps += record.window_cap_hit
+        self.cut_replies += record.provenance.cut_replies
+        self.cut_completion_tokens += record.provenance.cut_completion_tokens
+        if record.provenance.cost_usd is None:
+            self.cost_unknown += 1
+        else:
+            self.cost_usd += record.provenance.cost_usd
 
 
 async def run_feed(

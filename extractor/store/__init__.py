@@ -1,4 +1,5 @@
-"""Records in and out: the JSONL/CSV writers, the one reader, resume, and the store of evaluation runs."""
+"""Records in and out: the JSONL/CSV writers, the one reader, resume, the store of evaluation runs, and the SQLite
+incident database (`open_db`) with its record sink."""
 
 from .. import lazy_exports
 
@@ -15,6 +16,9 @@ _EXPORTS = {
     "JsonlWriter": "writers",
     "RecordWriter": "writers",
     "open_writer": "writers",
+    "IncidentDB": "database",
+    "open_db": "database",
+    "DatabaseSink": "dbsink",
 }
 __all__ = [
     "read_records",
@@ -29,5 +33,8 @@ __all__ = [
     "JsonlWriter",
     "RecordWriter",
     "open_writer",
+    "IncidentDB",
+    "open_db",
+    "DatabaseSink",
 ]
 __getattr__ = lazy_exports(__name__, _EXPORTS)
