@@ -61,6 +61,7 @@ class LLMSettings(BaseSettings):
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
     concurrency: int = Field(default=4, ge=1)
+    prefilter: bool = False  # send only articles the cheap relevance check does not rule out
 
     @classmethod
     def settings_customise_sources(

@@ -23,6 +23,7 @@ from . import lexicon
 from .background import is_historical, too_old
 from .casualties import casualties
 from .groups import find_groups
+from .relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
 _SINK = object()
@@ -51,6 +52,7 @@ class _Draft:
     perpetrators: dict[str, Perpetrator] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     primary: bool = False
+    acts: int = 0  # attached sentences that report an act (relevance.sentence_verdict)
 
 
 @dataclass
@@ -66,6 +68,7 @@ class _Sentence:
     region: tuple[str, str] | None
     location: str | None
     groups: list[tuple[str, Perpetrator]]
+    act: bool = False
 
     @property
     def informative(self) -> bool:
@@ -95,7 +98,9 @@ class BaselineBackend:
 
 def extract_incidents(article: Article) -> list[Incident]:
     """The incidents of one article, validated (an empty list when it reports no violence)."""
-    text = article.text
+    text = instruction_free(article.text)
+    if is_sports_report(article.title, text) or is_proceedings_report(article.title):
+        return []
     published = article.published.date() if article.published else None
     spans = sentences(text)
     groups = find_groups(text)
@@ -118,7 +123,12 @@ def extract_incidents(article: Article) -> list[Incident]:
         ):
             current = _SINK
             continue
+        verdict = sentence_verdict(sentence_text, any(start <= s < end for _, s, _ in groups))
+        if verdict.reason not in (None, "no violence word"):
+            current = _SINK  # proceedings, a threat, an aggregate, a disaster: background, like history
+            continue
         sentence = _read_sentence(sentence_text, index, start, end, event, published, groups, regions, countries)
+        sentence.act = verdict.act
         if lexicon.CLAIM.search(sentence_text):
             if isinstance(current, _Draft) and (claim := _claim(sentence)):
                 current.claims.append(claim)
@@ -132,7 +142,7 @@ def extract_incidents(article: Article) -> list[Incident]:
             drafts.append(target)
         _attach(target, sentence)
         current = target
-    kept = [d for d in drafts if d.counts or d.date or d.perpetrators]
+    kept = [d for d in drafts if d.acts and (d.counts or d.date or d.perpetrators)]
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
@@ -216,6 +226,7 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
         if known is None or rank[perpetrator.attribution] < rank[known.attribution]:
             name = known.name if known else perpetrator.name
             draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
+    draft.acts += sentence.act
     if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
         draft.evidence.append(sentence.text)
     draft.primary = draft.primary or sentence.index < 2
