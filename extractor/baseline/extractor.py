@@ -20,7 +20,7 @@ from ..text.dates import date_mentions
 from ..text.places import country_name, find_countries, find_regions, in_place
 from ..text.sentences import sentences
 from . import lexicon
-from .background import is_historical, too_old
+from .background import is_historical, is_retrospective, time_of_writing, too_old
 from .casualties import casualties
 from .groups import find_groups
 from .relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
@@ -102,6 +102,9 @@ def extract_incidents(article: Article) -> list[Incident]:
     if is_sports_report(article.title, text) or is_proceedings_report(article.title):
         return []
     published = article.published.date() if article.published else None
+    written = published or time_of_writing(text)  # for the 60-day window only, never to resolve dates
+    if published is None and is_retrospective(text):
+        return []  # an undated text that looks back at its events: history, not news
     spans = sentences(text)
     groups = find_groups(text)
     countries, in_title = find_countries(text), find_countries(article.title)
@@ -118,8 +121,8 @@ def extract_incidents(article: Article) -> list[Incident]:
         anchor = current.date if isinstance(current, _Draft) else None
         dates = [d for d in date_mentions(sentence_text, published, anchor) if d[2]]
         event = dates[0][:2] if dates else None
-        if (event and event[1] and too_old(event[1], published)) or (
-            not event and is_historical(sentence_text, published)
+        if (event and event[1] and too_old(event[1], written)) or (
+            not event and is_historical(sentence_text, written)
         ):
             current = _SINK
             continue
@@ -127,7 +130,7 @@ def extract_incidents(article: Article) -> list[Incident]:
         if verdict.reason not in (None, "no violence word"):
             current = _SINK  # proceedings, a threat, an aggregate, a disaster: background, like history
             continue
-        sentence = _read_sentence(sentence_text, index, start, end, event, published, groups, regions, countries)
+        sentence = _read_sentence(sentence_text, index, start, end, event, written, groups, regions, countries)
         sentence.act = verdict.act
         if lexicon.CLAIM.search(sentence_text):
             if isinstance(current, _Draft) and (claim := _claim(sentence)):

@@ -41,6 +41,11 @@ _ACTOR = re.compile(
     r"forces|guerrillas?|militias?|militiamen|attackers?|assailants?|bandits|paramilitar(?:y|ies)|commandos?)\b",
     re.IGNORECASE,
 )
+_NEGATED_HARM = re.compile(
+    r"\b(?:no(?:\s+one|body)?|none|without)\b[^.;,]{0,30}?\b(?:killed|dead|deaths?|injur(?:ed|ies)|wounded|"
+    r"hurt|casualties|fatalities)\b",
+    re.IGNORECASE,
+)
 _LEGAL = re.compile(
     r"\b(?:on trial|stand(?:s|ing)? trial|trial of|in court|court (?:heard|ruled|convicted|sentenced|found)|"
     r"convicted|convicts?|conviction|indict(?:s|ed|ment)?|pleaded|pleads?|sentenced|"
@@ -53,7 +58,7 @@ _HYPOTHETICAL = re.compile(
     r"vow(?:s|ed)?\s+to|prepar(?:e|es|ed|ing)\s+to|intend(?:s|ed)?\s+to|fears?\s+(?:of|that)|warn(?:s|ed|ing)?\s+"
     r"(?:of|that|against)|risk\s+of|potential|possible|would|could|might|if|unless|what if|in case of|"
     r"to prevent|deter|in the event of)\b"
-    r"(?:\W+\w+){0,6}?\W+(?=" + HARD.pattern[2:-2] + r")",
+    r"(?:\W+\w+){0,6}?\W+(?=" + HARD.pattern[2:-2] + r"|attacks?\b|strikes?\b|assaults?\b|raids?\b)",
     re.IGNORECASE,
 )
 _AGGREGATE = re.compile(
@@ -135,7 +140,8 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
     """Whether one sentence reports an act of violence, and the excluded context when it does not. A soft word
     ("attacked", "stormed", "fired on") is an act only with an armed actor in the sentence (`armed_group`: a
     known group was found in it)."""
-    if not HARD.search(sentence) and not (_SOFT.search(sentence) and (armed_group or _ACTOR.search(sentence))):
+    words = _NEGATED_HARM.sub(" ", sentence)  # "no one was hurt" reports no harm
+    if not HARD.search(words) and not (_SOFT.search(words) and (armed_group or _ACTOR.search(words))):
         return Verdict(False, "no violence word")
     if _LEGAL.search(sentence):
         return Verdict(False, "legal proceedings")
