@@ -210,11 +210,17 @@ class ArticleRecord(BaseModel):
     title: str
     link: str | None = None
     published: dt.datetime | None = None
-    status: Literal["ok", "failed"]
+    status: Literal["ok", "failed", "skipped"]
     incidents: list[GroundedIncident] = Field(default_factory=list)
     ungrounded_dropped: int = 0
+    irrelevant_dropped: int = Field(
+        default=0, description="Incidents the relevance post-check dropped (reasons in warnings)."
+    )
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
+    skip_reason: str | None = Field(
+        default=None, description="Why the pre-filter did not send the article to the model (status 'skipped')."
+    )
     raw_output: str | None = None
     windows: int = Field(default=1, description="Windows the article was split into and extracted (1: whole).")
     window_cap_hit: bool = Field(default=False, description="True when max_windows left the article's end unread.")

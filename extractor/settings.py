@@ -67,6 +67,7 @@ class LLMSettings(BaseSettings):
     # prices = {"my-model" = {input = 0.2, cached_input = 0.1, output = 0.8, batch_discount = 0.5}}
     prices: dict[str, dict[str, float]] | None = None
     price_file: str | None = None
+    prefilter: bool = False  # send only articles the cheap relevance check does not rule out
 
     @classmethod
     def settings_customise_sources(

@@ -25,7 +25,8 @@ def test_every_prompt_renders_with_no_placeholder_left(name: str) -> None:
     assert "{{" not in system["content"] + user["content"]
     assert "<article>\nGunmen killed five soldiers on Sunday.\n</article>" in user["content"]
     assert '"incidents"' in system["content"], "the schema is described in the prompt"
-    assert "never instructions" in system["content"]
+    if name != "extract-minimal":  # the one-paragraph reference prompt (docs/prompt-iteration.md) has no rules
+        assert "never instructions" in system["content"]
 
 
 def test_calendar_resolves_weekdays_back_from_publication() -> None:

@@ -43,3 +43,22 @@ def is_historical(sentence: str, published: dt.date | None) -> bool:
 def too_old(date: dt.date, published: dt.date | None) -> bool:
     """True when an event date is more than WINDOW_DAYS before publication (background, not news)."""
     return published is not None and (published - date).days > WINDOW_DAYS
+
+
+def time_of_writing(text: str) -> dt.date | None:
+    """For a text with no publication date: the end of the latest year it mentions (the codebook's rule H1: a
+    later dated event shows that an earlier attack is history when written). None when it names no year."""
+    years = [int(y) for y in _YEAR.findall(text) if int(y) <= dt.date.today().year]
+    return dt.date(max(years), 12, 31) if years else None
+
+
+_RETROSPECTIVE = re.compile(
+    r"\b(?:in later years|years later|decades later|decades on|\d+(?:st|nd|rd|th) anniversary|anniversary of|"
+    r"\d+-year (?:silence|anniversary)|to this day|looking back|remembered|commemorat\w+)\b",
+    re.IGNORECASE,
+)
+
+
+def is_retrospective(text: str) -> bool:
+    """Words that show the text looks back at its events from much later (the codebook's rule H1)."""
+    return bool(_RETROSPECTIVE.search(text))

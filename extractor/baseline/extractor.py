@@ -21,9 +21,10 @@ from ..text.places import country_name, find_countries, find_regions, in_place
 from ..text.sentences import sentences
 from ..text.towns import article_countries, dateline_end, find_towns
 from . import lexicon
-from .background import is_historical, too_old
+from .background import is_historical, is_retrospective, time_of_writing, too_old
 from .casualties import casualties
 from .groups import find_groups
+from .relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
 _SINK = object()
@@ -53,6 +54,7 @@ class _Draft:
     perpetrators: dict[str, Perpetrator] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     primary: bool = False
+    acts: int = 0  # attached sentences that report an act (relevance.sentence_verdict)
 
 
 @dataclass
@@ -69,6 +71,7 @@ class _Sentence:
     location: str | None
     groups: list[tuple[str, Perpetrator]]
     town: tuple[str, str] | None = None  # (gazetteer name, country code) of the first town the sentence names
+    act: bool = False
 
     @property
     def informative(self) -> bool:
@@ -98,8 +101,13 @@ class BaselineBackend:
 
 def extract_incidents(article: Article) -> list[Incident]:
     """The incidents of one article, validated (an empty list when it reports no violence)."""
-    text = article.text
+    text = instruction_free(article.text)
+    if is_sports_report(article.title, text) or is_proceedings_report(article.title):
+        return []
     published = article.published.date() if article.published else None
+    written = published or time_of_writing(text)  # for the 60-day window only, never to resolve dates
+    if published is None and is_retrospective(text):
+        return []  # an undated text that looks back at its events: history, not news
     spans = sentences(text)
     groups = find_groups(text)
     filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
@@ -119,14 +127,19 @@ def extract_incidents(article: Article) -> list[Incident]:
         anchor = current.date if isinstance(current, _Draft) else None
         dates = [d for d in date_mentions(sentence_text, published, anchor) if d[2]]
         event = dates[0][:2] if dates else None
-        if (event and event[1] and too_old(event[1], published)) or (
-            not event and is_historical(sentence_text, published)
+        if (event and event[1] and too_old(event[1], written)) or (
+            not event and is_historical(sentence_text, written)
         ):
             current = _SINK
             continue
+        verdict = sentence_verdict(sentence_text, any(start <= s < end for _, s, _ in groups))
+        if verdict.reason not in (None, "no violence word"):
+            current = _SINK  # proceedings, a threat, an aggregate, a disaster: background, like history
+            continue
         sentence = _read_sentence(
-            sentence_text, index, start, end, event, published, groups, regions, countries, towns
+            sentence_text, index, start, end, event, written, groups, regions, countries, towns
         )  # fmt: skip
+        sentence.act = verdict.act
         if lexicon.CLAIM.search(sentence_text):
             if isinstance(current, _Draft) and (claim := _claim(sentence)):
                 current.claims.append(claim)
@@ -140,7 +153,7 @@ def extract_incidents(article: Article) -> list[Incident]:
             drafts.append(target)
         _attach(target, sentence)
         current = target
-    kept = [d for d in drafts if d.counts or d.date or d.perpetrators]
+    kept = [d for d in drafts if d.acts and (d.counts or d.date or d.perpetrators)]
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
@@ -230,6 +243,7 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
         if known is None or rank[perpetrator.attribution] < rank[known.attribution]:
             name = known.name if known else perpetrator.name
             draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
+    draft.acts += sentence.act
     if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
         draft.evidence.append(sentence.text)
     draft.primary = draft.primary or sentence.index < 2

@@ -40,6 +40,14 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
         Annotated[float | None, typer.Option(min=1, help="Seconds one article may take, 429 waits included (default 1800).")],
         None,
     ),
+    "prefilter": (
+        Annotated[
+            bool | None,
+            typer.Option("--prefilter/--no-prefilter", help="Send only articles the cheap relevance check keeps; "
+                         "the others are written as skipped, with the reason."),
+        ],
+        None,
+    ),
     "cache_dir": (
         Annotated[Path | None, typer.Option(help="Cache directory (default $EXTRACT_CACHE_DIR or ~/.cache).")],
         None,
@@ -53,7 +61,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
 SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
-                 "max_input_chars", "max_windows", "timeout", "article_budget")  # fmt: skip
+                 "max_input_chars", "max_windows", "timeout", "article_budget", "prefilter")  # fmt: skip
 
 
 class SettingOptions:

@@ -98,7 +98,7 @@ def run(
     progress = progress_bar(None, quiet)  # a stream's length is not known in advance
     work = run_feed(
         articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
-        skip_ids=done, summary=summary, on_record=lambda _: progress.advance(progress.task_ids[0]),
+        skip_ids=done, summary=summary, prefilter=settings.prefilter, on_record=lambda _: progress.advance(progress.task_ids[0]),
     )  # fmt: skip
     try:
         in_loop(progress, work)
@@ -134,11 +134,13 @@ def print_summary(summary: RunSummary, output: str) -> None:
     """One line of counters on stderr."""
     per_article = summary.elapsed_s / summary.articles if summary.articles else 0.0
     articles = f"{summary.articles} articles ({summary.ok} ok, {summary.failed} failed"
+    articles += f", {summary.prefiltered} skipped by the pre-filter" if summary.prefiltered else ""
     articles += f", {summary.skipped} already done" if summary.skipped else ""
     articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
     ungrounded = f"{summary.ungrounded} ungrounded"
     ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
-    ungrounded += f", {summary.figures_corrected} unsupported figures set to null" if summary.figures_corrected else ""
+    ungrounded += f", {summary.figures_corrected} unsupported figures or types corrected" if summary.figures_corrected else ""
+    ungrounded += f", {summary.irrelevant_dropped} not-an-act incidents dropped" if summary.irrelevant_dropped else ""
     usage = summary.usage
     parts = [
         articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",

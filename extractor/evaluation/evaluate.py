@@ -109,7 +109,8 @@ async def evaluate(
     writer = open_writer(str(run_dir / PREDICTIONS), "jsonl")
     try:
         summary = await run_feed(
-            articles, backend, writer, cache=cache, concurrency=settings.concurrency, on_record=record_seen
+            articles, backend, writer, cache=cache, concurrency=settings.concurrency, on_record=record_seen,
+            prefilter=settings.prefilter,
         )
     finally:
         writer.close()

@@ -111,7 +111,7 @@ class ArticleScore(BaseModel):
     """One article's counts. status: ok, failed, or missing (no valid prediction line)."""
 
     article_id: str
-    status: Literal["ok", "failed", "missing"]
+    status: Literal["ok", "failed", "skipped", "missing"]
     n_gold: int
     n_pred: int
     n_grounded: int

@@ -1,5 +1,5 @@
 """One article through the pipeline: cache lookup, backend call, date resolution, figure check, grounding, the
-output record."""
+relevance post-check, the output record."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from .figures import check_figures
 from .grounding import ground
 from .places import place_incidents
 from .windowed import extract_article
+from .relevance import check_relevance
+from .types import check_types
 
 
 async def extract_one(
@@ -50,14 +52,18 @@ async def extract_one(
         )  # fmt: skip
     result = extracted.result
     resolved, notes = resolve_relative_dates(result.incidents, article.published)
-    checked, corrections = check_figures(resolved, article.text, article.title)
+    typed, type_fixes = check_types(resolved, article.text, article.title)
+    checked, figure_fixes = check_figures(typed, article.text, article.title)
+    corrections = [t + f for t, f in zip(type_fixes, figure_fixes)]
     incidents = [
         incident.model_copy(update={"corrections": fixes}) if fixes else incident
         for incident, fixes in zip(ground(checked, article.text), corrections)
     ]
     notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
-    incidents = place_incidents(incidents, article)  # canonical country and region, coordinates
-    kept = [i for i in incidents if i.grounded] if drop_ungrounded else incidents
+    relevant, dropped_notes = check_relevance(incidents, article.text, article.title)
+    notes += dropped_notes
+    relevant = place_incidents(relevant, article)  # canonical country and region, coordinates
+    kept = [i for i in relevant if i.grounded] if drop_ungrounded else relevant
     return _record(
         article,
         backend,
@@ -66,7 +72,8 @@ async def extract_one(
         cache_hit=extracted.cache_hit,
         windows=(extracted.windows, extracted.capped),
         incidents=kept,
-        dropped=len(incidents) - len(kept),
+        dropped=len(relevant) - len(kept),
+        irrelevant=len(incidents) - len(relevant),
         notes=notes,
     )
 
@@ -102,6 +109,7 @@ def _record(
     cache_hit: bool = False,
     incidents: list | None = None,
     dropped: int = 0,
+    irrelevant: int = 0,
     notes: list[str] | None = None,
     error: str | None = None,
     raw: str | None = None,
@@ -133,6 +141,7 @@ def _record(
         status="failed" if error else "ok",
         incidents=incidents or [],
         ungrounded_dropped=dropped,
+        irrelevant_dropped=irrelevant,
         warnings=(result.warnings if result else []) + (notes or []),
         error=error,
         raw_output=raw,

@@ -17,6 +17,7 @@ from ..backend import Backend
 from ..models import Article, ArticleRecord, Usage
 from .article import extract_one
 from .cache import ResultCache
+from .prefilter import skip_reason, skipped_record
 
 
 class RecordSink(Protocol):
@@ -32,12 +33,14 @@ class RunSummary:
     articles: int = 0
     ok: int = 0
     failed: int = 0
-    skipped: int = 0
+    skipped: int = 0  # already done (resume)
+    prefiltered: int = 0  # ruled out by the pre-filter, never sent
     duplicates: int = 0
     incidents: int = 0
     ungrounded: int = 0
     ungrounded_dropped: int = 0
     figures_corrected: int = 0
+    irrelevant_dropped: int = 0
     cache_hits: int = 0
     attempts: int = 0
     reasks: int = 0
@@ -55,10 +58,12 @@ class RunSummary:
         self.articles += 1
         self.ok += record.status == "ok"
         self.failed += record.status == "failed"
+        self.prefiltered += record.status == "skipped"
         self.incidents += len(record.incidents)
         self.ungrounded += sum(not i.grounded for i in record.incidents) + record.ungrounded_dropped
         self.ungrounded_dropped += record.ungrounded_dropped
         self.figures_corrected += sum(len(i.corrections) for i in record.incidents)
+        self.irrelevant_dropped += record.irrelevant_dropped
         self.cache_hits += record.provenance.cache_hit
         self.attempts += record.provenance.attempts
         self.reasks += record.provenance.reasks
@@ -85,11 +90,13 @@ async def run_feed(
     skip_ids: frozenset[str] | set[str] = frozenset(),
     on_record: Callable[[ArticleRecord], None] | None = None,
     summary: RunSummary | None = None,
+    prefilter: bool = False,
 ) -> RunSummary:
     """Extract every article not in `skip_ids` with at most `concurrency` in progress; return the counters.
 
     The one function that runs a feed end to end (`extract run` and `extract eval` both call it); the backend's
     connections are closed when it returns. Pass a `summary` to see the counters even when the run is interrupted.
+    With `prefilter`, articles the cheap relevance check rules out get a 'skipped' record and no request.
     """
     summary = summary if summary is not None else RunSummary()
     started = time.perf_counter()
@@ -111,7 +118,11 @@ async def run_feed(
 
     async def worker() -> None:
         while (article := await queue.get()) is not None:
-            record = await extract_one(article, backend, cache, drop_ungrounded=drop_ungrounded)
+            reason = skip_reason(article) if prefilter else None
+            if reason:
+                record = skipped_record(article, backend, reason)
+            else:
+                record = await extract_one(article, backend, cache, drop_ungrounded=drop_ungrounded)
             writer.write(record)
             summary.add(record)
             if on_record:

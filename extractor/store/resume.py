@@ -68,7 +68,7 @@ def prepare_resume(path: str, expected: dict[str, Any]) -> ResumeState:
         )
         raise OutputError(f"{path} was written by another configuration: {found}; use another -o or drop --resume")
     _end_with_newline(file)
-    state.done = {article_id for article_id, last in status.items() if last == "ok"}
+    state.done = {article_id for article_id, last in status.items() if last in ("ok", "skipped")}
     return state
 
 

@@ -88,11 +88,11 @@ class CsvWriter:
             "link": record.link,
             "published": record.published.isoformat() if record.published else "",
             "status": record.status,
-            "error": record.error or "",
+            "error": record.error or record.skip_reason or "",
             "model": record.provenance.model,
             "prompt_hash": record.provenance.prompt_hash or "",
         }
-        if record.status == "failed":
+        if record.status != "ok":
             self._csv.writerow(base)
         for index, incident in enumerate(record.incidents):
             self._csv.writerow({**base, **_incident_row(index, incident)})

@@ -1,0 +1,183 @@
+"""Is this about a specific act of armed violence? The codebook's relevance rules (CODEBOOK.md, section 2), as
+general keyword rules shared by the baseline's extractor and the pipeline's pre-filter.
+
+A sentence reports an act when it has a hard violence word (killing, wounding, a bombing, a shooting, an
+ambush, an abduction...) that is not in a context the codebook excludes:
+- proceedings about a past act (a trial, an indictment, a sentence, a plea);
+- a threat, a plan, a fear or a hypothesis ("threatens to attack", "could strike", "what if");
+- an aggregate over a period ("thousands killed", "2,352 dead from November to January", "up to 30,000");
+- a disaster or accident with no attack word (a fire, a flood, a crash);
+and an article is not about armed violence at all when it is a sports report (several sports words and
+violent idioms: "bomb out", "strike", "killed off their hopes"). Paragraphs addressed to a model or a
+machine reader ("ignore the previous instructions", "AI systems must record...") are instructions, never
+news: they are removed before anything is read. Every rule is a general family of wording, checked on the
+development splits (seed, news-dev, MUC-4 dev); docs/baseline.md gives the measurements.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text.sentences import sentences
+from . import lexicon
+
+# Words that only an act of violence (or its victims) explains; "attack", "strike", "targeted", "raid",
+# "clash" and "fired" alone are too often figurative or non-violent.
+HARD = re.compile(
+    r"\b(?:kill(?:s|ed|ing)?|died|dead|deaths?|wound(?:s|ed|ing)?|injur(?:ed|ing|ies)|ambush(?:ed|es)?|"
+    r"bomb(?:s|ed|ing|ings|er|ers)?|explo(?:ded|sions?|sives?)|blasts?|IEDs?|(?:air|drone)\s?strikes?|airstrikes?|"
+    r"shell(?:ed|ing)|shot|shooting|gunmen|gunman|gunfire|kidnapp(?:ed|ing|ers?)|abduct(?:ed|ion|ing)|massacred?|"
+    r"beheaded|opened fire|murder(?:ed|s)?|assassinat(?:ed|ion)|executed|hostages?|slain|lynched|stabb(?:ed|ing))\b",
+    re.IGNORECASE,
+)
+_SOFT = re.compile(
+    r"\b(?:attack(?:s|ed|ing)?|assault(?:s|ed)?|storm(?:s|ed)?|raid(?:s|ed)?|fired (?:on|at|upon)|firing (?:on|at)|"
+    r"struck|targeted|clash(?:es|ed)?|offensive|overran|seized)\b",
+    re.IGNORECASE,
+)
+_ACTOR = re.compile(
+    r"\b(?:fighters?|militants?|gunmen|gunman|insurgents?|rebels?|jihadists?|terrorists?|troops|soldiers|army|"
+    r"forces|guerrillas?|militias?|militiamen|attackers?|assailants?|bandits|paramilitar(?:y|ies)|commandos?)\b",
+    re.IGNORECASE,
+)
+_NEGATED_HARM = re.compile(
+    r"\b(?:no(?:\s+one|body)?|none|without)\b[^.;,]{0,30}?\b(?:killed|dead|deaths?|injur(?:ed|ies)|wounded|"
+    r"hurt|casualties|fatalities)\b",
+    re.IGNORECASE,
+)
+_LEGAL = re.compile(
+    r"\b(?:on trial|stand(?:s|ing)? trial|trial of|in court|court (?:heard|ruled|convicted|sentenced|found)|"
+    r"convicted|convicts?|conviction|indict(?:s|ed|ment)?|pleaded|pleads?|sentenced|"
+    r"sentencing|prosecut(?:ors?|ion|ed)|verdict|jury|acquitted|testif(?:ied|y|ies)|extradit(?:ed|ion)|"
+    r"charged with|faces? charges|accused of (?:carrying out|plotting|involvement))\b",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:threat(?:en(?:s|ed|ing)?)?\s+(?:to|of)|plan(?:s|ned|ning)?\s+to|plot(?:s|ted|ting)?\s+to|"
+    r"vow(?:s|ed)?\s+to|prepar(?:e|es|ed|ing)\s+to|intend(?:s|ed)?\s+to|fears?\s+(?:of|that)|warn(?:s|ed|ing)?\s+"
+    r"(?:of|that|against)|risk\s+of|potential|possible|would|could|might|if|unless|what if|in case of|"
+    r"to prevent|deter|in the event of)\b"
+    r"(?:\W+\w+){0,6}?\W+(?=" + HARD.pattern[2:-2] + r"|attacks?\b|strikes?\b|assaults?\b|raids?\b)",
+    re.IGNORECASE,
+)
+_AGGREGATE = re.compile(
+    r"\b(?:(?:killed|kill|killing|deaths? of|died|dead)\W+(?:\w+\W+){0,2}(?:tens of |hundreds of )?thousands|"
+    r"(?:tens of |hundreds of )?thousands\W+(?:\w+\W+){0,3}(?:killed|dead|died|deaths)|a total of|in total|so far this year|"
+    r"this year alone|to date|cumulative|death toll (?:since|in the war|of the war)|over the (?:past|last) "
+    r"(?:\w+ )?(?:days|weeks|months|years|decades?)|up to [\d,]{4,}|(?:more|over) than [\d,]{4,}|"
+    r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+)\b",
+    re.IGNORECASE,
+)
+_DISASTER = re.compile(
+    r"\b(?:fire|blaze|flames|flood(?:s|ing)?|earthquake|quake|landslides?|mudslides?|storm|hurricane|cyclone|"
+    r"typhoon|tornado|heatwave|drought|famine|avalanche|crash(?:ed|es)?|collision|derail(?:ed|ment)|"
+    r"accident(?:al|ally)?|capsized|overdose|disease|outbreak|epidemic|cholera|stampede|collapsed?)\b",
+    re.IGNORECASE,
+)
+_ATTACK_WORD = re.compile(
+    r"\b(?:attack(?:s|ed|ers?)?|arson|set (?:on )?fire|torched|bomb\w*|gunmen|gunman|shot|shooting|militants?|"
+    r"terroris\w+|insurgents?|rebels?|ambush\w*|explosi\w+|blast)\b",
+    re.IGNORECASE,
+)
+_SPORT = re.compile(
+    r"\b(?:match(?:es)?|league|season|coach|manager|striker|midfielder|goalkeeper|goals?|scored|tournament|"
+    r"championship|cup|semi-?finals?|quarter-?finals?|finals?|fixture|kick-?off|stadium|fans|teammates?|"
+    r"innings|wickets?|batting|bowler|touchdown|quarterback|playoffs?|standings|title race|relegation|"
+    r"premiership|grand slam|seeded|knockout stage|half-?time|penalty|referee)\b",
+    re.IGNORECASE,
+)
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore (?:all |any |the )?(?:previous|prior|above|earlier|preceding) (?:instructions|rules|prompts?)|"
+    r"disregard (?:all |any |the )?(?:previous|prior|above) |(?:AI|language model|LLM|automated|machine)s? "
+    r"(?:systems?|assistants?|readers?|models?|extractors?|pipelines?|tools?)?\s*(?:must|should|are to|shall|will)\b|"
+    r"note to (?:the )?(?:AI|model|assistant|automated|extraction|data)|system prompt|you are (?:now )?an? "
+    r"(?:AI|assistant|language model)|as an AI|(?:data|incident) extraction (?:systems?|tools?|models?)|"
+    r"(?:record|extract|output|add|log|code) (?:this|the following|an?) (?:as an? )?(?:incident|event|attack|bombing)s?)\b",
+    re.IGNORECASE,
+)
+SPORT_MIN_HITS = 4  # distinct sports words that make an article a sports report (dev: no violent article has 4)
+
+
+def instructions(text: str) -> list[str]:
+    """The paragraphs of `text` addressed to a model or a machine reader."""
+    return [p for p in re.split(r"\n\s*\n", text) if _INSTRUCTION.search(p)]
+
+
+def instruction_free(text: str) -> str:
+    """The text with every paragraph addressed to a model or machine reader blanked out (offsets kept)."""
+    out, start = [], 0
+    for match in re.finditer(r"\n\s*\n|\Z", text):
+        paragraph = text[start : match.start()]
+        out.append(re.sub(r"\S", " ", paragraph) if _INSTRUCTION.search(paragraph) else paragraph)
+        out.append(text[match.start() : match.end()])
+        start = match.end()
+    if start < len(text):
+        out.append(text[start:])
+    return "".join(out)[: len(text)]
+
+
+def is_sports_report(title: str, text: str) -> bool:
+    """Several distinct sports words: violent words in it are idioms ("bomb out", "strike", "killed off")."""
+    words = {m.group().lower().rstrip("s") for m in _SPORT.finditer(f"{title}\n{text[:4000]}")}
+    return len(words) >= SPORT_MIN_HITS
+
+
+def is_proceedings_report(title: str) -> bool:
+    """A headline about a trial, an indictment, a plea or a sentence: the act it concerns is past news."""
+    return bool(_LEGAL.search(title))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Why a sentence is or is not the report of an act."""
+
+    act: bool
+    reason: str | None = None
+
+
+def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
+    """Whether one sentence reports an act of violence, and the excluded context when it does not. A soft word
+    ("attacked", "stormed", "fired on") is an act only with an armed actor in the sentence (`armed_group`: a
+    known group was found in it)."""
+    words = _NEGATED_HARM.sub(" ", sentence)  # "no one was hurt" reports no harm
+    if not HARD.search(words) and not (_SOFT.search(words) and (armed_group or _ACTOR.search(words))):
+        return Verdict(False, "no violence word")
+    if _LEGAL.search(sentence):
+        return Verdict(False, "legal proceedings")
+    if _HYPOTHETICAL.search(sentence):
+        return Verdict(False, "threat or hypothesis")
+    if _AGGREGATE.search(sentence):
+        return Verdict(False, "aggregate")
+    if _DISASTER.search(sentence) and not _ATTACK_WORD.search(sentence):
+        return Verdict(False, "disaster or accident")
+    return Verdict(True)
+
+
+# Words of the political-violence register that the keyword families miss and the MUC-4 development keys
+# need (sabotage, dynamite, arson, "terrorist actions"): an article with one of them is always sent.
+_ALWAYS_SEND = re.compile(r"\b(?:sabotag\w*|dynamit\w*|arson\w*|terroris\w*)\b", re.IGNORECASE)
+# Contexts that still send an article to the model (it may code a threat or a past act the rules exclude).
+_SEND_CONTEXTS = (None, "threat or hypothesis", "legal proceedings", "aggregate")
+
+
+def prefilter_reason(title: str, text: str) -> str | None:
+    """Why an article need not go to the model at all, or None to send it. Tuned for recall on the development
+    splits (docs/baseline.md): skip a sports report, or an article none of whose sentences has a violence word
+    outside a disaster, unless it has a word of the political-violence register."""
+    text = instruction_free(text)
+    if _ALWAYS_SEND.search(title) or _ALWAYS_SEND.search(text):
+        return None
+    if is_sports_report(title, text):
+        return "sports report"
+    for start, end in sentences(text):
+        if sentence_verdict(text[start:end]).reason in _SEND_CONTEXTS:
+            return None
+    if sentence_verdict(title).reason in _SEND_CONTEXTS:
+        return None
+    return "no act of violence"
+
+
+def reports_violence(sentence: str) -> bool:
+    """The extractor's first test of a sentence: any violence word (wider than HARD)."""
+    return bool(lexicon.VIOLENCE.search(sentence))
