@@ -53,7 +53,7 @@ def time_of_writing(text: str) -> dt.date | None:
 
 
 _RETROSPECTIVE = re.compile(
-    r"\b(?:in later years|years later|decades later|decades on|\d+(?:st|nd|rd|th) anniversary|anniversary of|"
+    r"\b(?:later years|years later|decades later|decades on|\d+(?:st|nd|rd|th) anniversary|anniversary of|"
     r"\d+-year (?:silence|anniversary)|to this day|looking back|remembered|commemorat\w+)\b",
     re.IGNORECASE,
 )

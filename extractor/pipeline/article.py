@@ -16,9 +16,9 @@ from .dates import resolve_relative_dates
 from .figures import check_figures
 from .grounding import ground
 from .places import place_incidents
-from .windowed import extract_article
 from .relevance import check_relevance
 from .types import check_types
+from .windowed import extract_article
 
 
 async def extract_one(
