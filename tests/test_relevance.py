@@ -175,3 +175,22 @@ def test_prefilter_is_a_config_key(tmp_path: Path, monkeypatch, httpx2_mock) -> 
     assert result.exit_code == 0, result.output
     assert route.call_count == 1
     assert "Shares rose" not in request_json(route.calls[0])["messages"][1]["content"]
+
+
+@pytest.mark.httpx2(assert_all_called=False)
+def test_a_batch_with_prefilter_uploads_only_relevant_articles(tmp_path: Path, monkeypatch, httpx2_mock) -> None:
+    from .test_batch import BatchAPI
+
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    (tmp_path / "feed.xml").write_text(FEED)
+    api = BatchAPI(httpx2_mock)
+    result = CliRunner().invoke(
+        app, ["run", "feed.xml", "--model", "gpt-4o-mini", "--base-url", BASE_URL, "-o", "out.jsonl", "-q",
+              "--batch", "--prefilter"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert api.upload.call_count == 1
+    (line,) = api.uploads[0]
+    assert "Gunmen killed five soldiers" in line["body"]["messages"][1]["content"]
+    (record,) = map(ArticleRecord.model_validate_json, Path("out.jsonl").read_text().splitlines())
+    assert record.article_id == "markets" and record.status == "skipped"

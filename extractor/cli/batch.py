@@ -31,7 +31,9 @@ ReaskSync = Annotated[
 ]
 
 
-def submit_batch(articles, backend, cache, writer, output: str, done: set[str], drop_ungrounded: bool) -> None:
+def submit_batch(
+    articles, backend, cache, writer, output: str, done: set[str], drop_ungrounded: bool, prefilter: bool = False
+) -> None:
     """Write cached articles' records, submit the rest as a batch, print its id and return at once."""
     from ..llm.batch import BatchAPI
     from ..pipeline.batch import submit
@@ -49,7 +51,7 @@ def submit_batch(articles, backend, cache, writer, output: str, done: set[str], 
     summary, api = RunSummary(), BatchAPI(backend)
     started = time.perf_counter()
     work = submit(articles, backend, api, writer, cache.directory, cache=cache, skip_ids=done,
-                  drop_ungrounded=drop_ungrounded, details=details, summary=summary)  # fmt: skip
+                  drop_ungrounded=drop_ungrounded, details=details, summary=summary, prefilter=prefilter)  # fmt: skip
     try:
         job = asyncio.run(work)
     except BudgetExceeded as exc:

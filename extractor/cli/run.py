@@ -93,7 +93,7 @@ def run(
     articles, settings, cache, backend, done, writer = guarded(setup)
     output = str(writer.db.path) if isinstance(writer, DatabaseSink) else output
     if batch:
-        return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded)
+        return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded, settings.prefilter)
     summary = RunSummary()
     progress = progress_bar(None, quiet)  # a stream's length is not known in advance
     work = run_feed(

@@ -30,6 +30,7 @@ from ..llm.replies import InvalidOutput, parse_extraction, reask_message
 from ..models import Article, ArticleRecord, Usage
 from .article import extract_one, run_identity
 from .cache import ResultCache, cache_key
+from .prefilter import skip_reason, skipped_record
 from .run import RecordSink, RunSummary
 
 BATCHES = "batches"
@@ -133,6 +134,7 @@ async def submit(
     *,
     cache: ResultCache | None = None,
     skip_ids: frozenset[str] | set[str] = frozenset(),
+    prefilter: bool = False,
     drop_ungrounded: bool = False,
     details: dict[str, Any] | None = None,
     summary: RunSummary | None = None,
@@ -145,7 +147,7 @@ async def submit(
     work = Path(tempfile.mkdtemp(dir=root, prefix=".submit-"))
     requests: dict[str, dict[str, Any]] = {}
     try:
-        await _prepare(articles, backend, writer, work, requests, summary, cache, skip_ids, drop_ungrounded)
+        await _prepare(articles, backend, writer, work, requests, summary, cache, skip_ids, drop_ungrounded, prefilter)
         if not requests:
             _remove(work)
             return None
@@ -185,6 +187,7 @@ async def _prepare(
     cache: ResultCache | None,
     skip_ids: frozenset[str] | set[str],
     drop_ungrounded: bool,
+    prefilter: bool = False,
 ) -> None:
     """Cached articles to records (never sent); the others to request lines and stored articles in `work`,
     each booked against the --max-cost budget at the batch price before anything is uploaded."""
@@ -201,6 +204,11 @@ async def _prepare(
                 summary.duplicates += 1
                 continue
             seen.add(article.id)
+            if prefilter and (reason := skip_reason(article)):  # ruled out: never sent, written as skipped
+                record = skipped_record(article, backend, reason)
+                writer.write(record)
+                summary.add(record)
+                continue
             key = cache_key(identity, article)
             if cache is not None and cache.get(key) is not None:  # cached articles are never sent
                 record = await extract_one(article, backend, cache, drop_ungrounded=drop_ungrounded)
