@@ -192,3 +192,12 @@ def test_an_index_is_built_once_and_read_back(tmp_path, monkeypatch):
     path.write_bytes(b"\x00cut")  # a file cut by a crash: built again, never an error
     assert index_cache.cached("test", key, build)[0] == "Lima" and len(built) == 3
     assert index_cache.key_of(["v2", b"source"]) != key
+
+
+def test_a_town_outside_the_stated_region_is_not_taken_for_the_place() -> None:
+    """'Faladié' in Bamako is a district the gazetteer lacks; its village of that name lies in another region, so
+    the incident is placed at region level (precision 3), never at the wrong village (precision 1)."""
+    place = resolve("Mali", "Bamako", "Faladié")
+    assert place is not None and place.region == "Bamako" and place.geo_precision == 3
+    village = resolve("Mali", None, "Faladié")
+    assert village is not None and village.geo_precision == 1 and village.location == "Faladié"

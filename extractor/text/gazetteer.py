@@ -274,8 +274,12 @@ def _town(
     if not hits:
         return None
     code = gaz.cities[hits[0][0]].country_code
-    if region is not None:  # the given region picks among the country's towns of the name, when it places them
-        hits = [hit for hit in hits if gaz.regions.get((code, gaz.cities[hit[0]].admin1)) == region] or hits
+    if region is not None:  # the given region picks among the country's towns of the name; a town of that name
+        # only in other regions is another place (a district or site the gazetteer lacks): the region stands
+        codes = {a1 for (cc, a1), name in gaz.regions.items() if cc == code and name == region}
+        hits = [hit for hit in hits if not codes or gaz.cities[hit[0]].admin1 in codes]
+        if not hits:
+            return None
     chosen = _pick(hits, gaz.cities, lambda city: city.admin1)
     return code, gaz.cities[chosen] if chosen is not None else None
 
