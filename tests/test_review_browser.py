@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from extractor.review.page import render, write_page
 from extractor.review.sources import load_source
@@ -133,7 +133,8 @@ def test_filter_by_country_and_search(page, run_page):
 
 def test_gold_versus_predicted_marks_missed_and_spurious(page, gold_page):
     open_page(page, gold_page, "#gold")
-    assert page.is_visible("#gold") and not page.is_visible("#articles")
+    expect(page.locator("#gold")).to_be_visible()  # views switch on hashchange, which is asynchronous: wait
+    expect(page.locator("#articles")).to_be_hidden()
     article = page.locator(".gv", has_text="Attacks in northern Nigeria")
     assert article.locator(".gvrow.missed .tag.missed").inner_text() == "missed"
     assert "Katsina" in article.locator(".gvrow.missed").inner_text()
@@ -158,7 +159,8 @@ def db_page(tmp_path_factory) -> Path:
 
 def test_events_show_sources_side_by_side_and_link_to_articles(page, db_page):
     open_page(page, db_page, "#events")
-    assert page.is_visible("#events") and not page.is_visible("#articles")
+    expect(page.locator("#events")).to_be_visible()
+    expect(page.locator("#articles")).to_be_hidden()
     event = page.locator(".event", has_text="Anka, Zamfara, Nigeria")
     rows = event.locator("table.evtable tr")
     assert rows.count() == 4, "a header, two sources, the reconciled figures"
@@ -166,14 +168,15 @@ def test_events_show_sources_side_by_side_and_link_to_articles(page, db_page):
     assert "news.example.com" in cells and "example.org" in cells and "reconciled" in cells
     event.locator("a.artlink[data-id='b1']").click()
     page.wait_for_function("location.hash.startsWith('#article=')")
-    assert page.is_visible("#articles")
+    expect(page.locator("#articles")).to_be_visible()
     assert page.inner_text("#detail h2") == "Market attack in Zamfara"
     assert "Gunmen killed 15 people at a market in Anka" in page.locator("#text mark.ev").first.inner_text()
     page.click("#cards .card[data-n='0'] a.evlink")
-    assert page.is_visible("#events") and not page.is_visible("#articles")
+    expect(page.locator("#events")).to_be_visible()
+    expect(page.locator("#articles")).to_be_hidden()
     assert "Anka, Zamfara, Nigeria" in page.inner_text("#events .event.active h3")
     page.check("#e-multi")
-    assert page.locator("#events .event:visible").count() == 1, "only the event two articles report"
+    expect(page.locator("#events .event:visible")).to_have_count(1)  # only the event two articles report
 
 
 def test_compare_mode_marks_what_changed(page, tmp_path):
