@@ -50,7 +50,7 @@ _LEGAL = re.compile(
     r"\b(?:on trial|stand(?:s|ing)? trial|trial of|in court|court (?:heard|ruled|convicted|sentenced|found)|"
     r"convicted|convicts?|conviction|indict(?:s|ed|ment)?|pleaded|pleads?|sentenced|"
     r"sentencing|prosecut(?:ors?|ion|ed)|verdict|jury|acquitted|testif(?:ied|y|ies)|extradit(?:ed|ion)|"
-    r"charged with|faces? charges|your honou?r|guilty|accused of (?:carrying out|plotting|involvement))\b",
+    r"charged with|faces? charges|guilty|accused of (?:carrying out|plotting|involvement))\b",
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(
