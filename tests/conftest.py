@@ -59,8 +59,10 @@ def incident(quote: str, **overrides: object) -> dict:
     return value
 
 
-def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 20) -> httpx.Response:
-    """A chat completion whose message content is `content`."""
+def completion(
+    content: str, prompt_tokens: int = 100, completion_tokens: int = 20, finish_reason: str = "stop"
+) -> httpx.Response:
+    """A chat completion whose message content is `content` (`finish_reason` "length": cut at max_tokens)."""
     return httpx.Response(
         200,
         json={
@@ -68,7 +70,9 @@ def completion(content: str, prompt_tokens: int = 100, completion_tokens: int = 
             "object": "chat.completion",
             "created": 1700000000,
             "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "choices": [
+                {"index": 0, "finish_reason": finish_reason, "message": {"role": "assistant", "content": content}}
+            ],
             "usage": {
                 "prompt_tokens": prompt_tokens,
                 "completion_tokens": completion_tokens,

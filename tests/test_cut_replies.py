@@ -12,7 +12,7 @@ import httpx
 from extractor.llm.replies import CUT_ECHO_CHARS
 from extractor.llm.schema import ITEM_BOUNDS, QUOTE_CHARS, STRING_BOUNDS, extraction_schema, request_schema
 
-from .conftest import COMPLETIONS, article_of, incident, request_json
+from .conftest import COMPLETIONS, article_of, completion, incident, request_json
 from .test_llm_pipeline import echo, records, run_cli
 from .test_schema import _objects
 
@@ -21,17 +21,7 @@ RUNAWAY = '{"incidents": [{"summary": "The article discusses the election. ' + "
 
 def cut(content: str = RUNAWAY, completion_tokens: int = 2048) -> httpx.Response:
     """A reply the server stopped at max_tokens."""
-    return httpx.Response(
-        200,
-        json={
-            "id": "chatcmpl-cut",
-            "object": "chat.completion",
-            "created": 1700000000,
-            "model": "test-model",
-            "choices": [{"index": 0, "finish_reason": "length", "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 300, "completion_tokens": completion_tokens, "total_tokens": 300 + completion_tokens},
-        },
-    )
+    return completion(content, prompt_tokens=300, completion_tokens=completion_tokens, finish_reason="length")
 
 
 def test_a_cut_reply_is_re_asked_once_naming_the_cause_and_counted(feed: str, httpx2_mock) -> None:
@@ -94,7 +84,7 @@ def test_without_re_asks_a_cut_reply_fails_at_once(feed: str, httpx2_mock) -> No
 
 
 def test_a_cut_reply_then_invalid_ones_fails_with_the_cut_counted(feed: str, httpx2_mock) -> None:
-    replies = iter([cut(completion_tokens=1500), completion_of("not json")])
+    replies = iter([cut(completion_tokens=1500), completion("not json", prompt_tokens=10, completion_tokens=5)])
 
     def server(request: httpx.Request) -> httpx.Response:
         return next(replies) if "Tillaberi" in article_of(request) else echo(request)
@@ -109,13 +99,6 @@ def test_a_cut_reply_then_invalid_ones_fails_with_the_cut_counted(feed: str, htt
     assert first.status == "failed" and first.error.startswith("output still invalid after 1 re-ask(s)")
     assert first.provenance.cut_replies == 1 and first.provenance.cut_completion_tokens == 1500
     assert "cut off at the token limit" in request_json(route.calls[1])["messages"][-1]["content"]
-
-
-def completion_of(content: str) -> httpx.Response:
-    return httpx.Response(200, json={
-        "id": "c", "object": "chat.completion", "created": 1, "model": "test-model",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})  # fmt: skip
 
 
 def test_a_cut_reply_that_still_parses_is_kept(feed: str, httpx2_mock) -> None:

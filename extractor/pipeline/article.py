@@ -92,6 +92,11 @@ def run_identity(backend: Backend) -> dict[str, str | None]:
     }
 
 
+def skipped_record(article: Article, backend: Backend, reason: str) -> ArticleRecord:
+    """The record of an article the pre-filter kept from the model: no incidents, no request, the reason."""
+    return _record(article, backend, time.perf_counter(), skip_reason=reason)
+
+
 def cost_of(backend: Backend, usage: Usage) -> float | None:
     """The estimated cost of `usage` at the backend's price (`cost_of`); 0 when nothing was used, None if unknown."""
     pricing = getattr(backend, "cost_of", None)
@@ -118,12 +123,13 @@ def _record(
     usage: Usage | None = None,
     cut: tuple[int, int] = (0, 0),
     windows: tuple[int, bool] = (1, False),
+    skip_reason: str | None = None,
 ) -> ArticleRecord:
     provenance = Provenance(
         **run_identity(backend),
         backend=backend.name,
         prompt_name=backend.prompt_name,
-        mode=result.mode if result else backend.mode,
+        mode="prefilter" if skip_reason else result.mode if result else backend.mode,
         attempts=result.attempts if result else attempts,
         reasks=result.reasks if result else reasks,
         usage=result.usage if result else (usage or Usage()),
@@ -138,7 +144,8 @@ def _record(
         title=article.title,
         link=article.link,
         published=article.published,
-        status="failed" if error else "ok",
+        status="skipped" if skip_reason else "failed" if error else "ok",
+        skip_reason=skip_reason,
         incidents=incidents or [],
         ungrounded_dropped=dropped,
         irrelevant_dropped=irrelevant,

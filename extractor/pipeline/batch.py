@@ -28,9 +28,9 @@ from ..llm.client import OpenAICompatBackend
 from ..llm.pricing import estimate_usage
 from ..llm.replies import InvalidOutput, parse_extraction, reask_message
 from ..models import Article, ArticleRecord, Usage
-from .article import extract_one, run_identity
+from .article import extract_one, run_identity, skipped_record
 from .cache import ResultCache, cache_key
-from .prefilter import skip_reason, skipped_record
+from .prefilter import skip_reason
 from .run import RecordSink, RunSummary
 
 BATCHES = "batches"

@@ -15,9 +15,9 @@ from typing import Protocol
 
 from ..backend import Backend
 from ..models import Article, ArticleRecord, Usage
-from .article import extract_one
+from .article import extract_one, skipped_record
 from .cache import ResultCache
-from .prefilter import skip_reason, skipped_record
+from .prefilter import skip_reason
 
 
 class RecordSink(Protocol):
