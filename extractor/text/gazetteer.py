@@ -276,12 +276,18 @@ def _town(
     code = gaz.cities[hits[0][0]].country_code
     if region is not None:  # the given region picks among the country's towns of the name; a town of that name
         # only in other regions is another place (a district or site the gazetteer lacks): the region stands
-        codes = {a1 for (cc, a1), name in gaz.regions.items() if cc == code and name == region}
+        codes = _admin1_codes(code, region)
         hits = [hit for hit in hits if not codes or gaz.cities[hit[0]].admin1 in codes]
         if not hits:
             return None
     chosen = _pick(hits, gaz.cities, lambda city: city.admin1)
     return code, gaz.cities[chosen] if chosen is not None else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _admin1_codes(code: str, region: str) -> frozenset[str]:
+    """The first-level division codes of country `code` that the gazetteer names `region`."""
+    return frozenset(a1 for (cc, a1), name in _gazetteer().regions.items() if cc == code and name == region)
 
 
 def _is_town_of(name: str, code: str) -> bool:
