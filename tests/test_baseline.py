@@ -15,7 +15,7 @@ from extractor.feeds import load_feed
 from extractor.models import Article, Count, Extraction
 from extractor.text.dates import date_mentions
 from extractor.text.numbers import parse_count
-from extractor.text.places import find_countries, find_regions
+from extractor.geo.places import find_countries, find_regions
 
 
 @pytest.fixture(scope="module")

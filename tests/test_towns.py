@@ -10,7 +10,7 @@ import pytest
 
 from extractor.baseline.extractor import extract_incidents
 from extractor.models import Article
-from extractor.text.towns import article_countries, dateline, find_towns
+from extractor.geo.towns import article_countries, dateline, find_towns
 
 
 def _towns(text: str) -> list[tuple[str, str, str | None]]:

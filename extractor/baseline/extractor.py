@@ -17,14 +17,15 @@ from typing import Any
 from ..backend import BackendResult
 from ..models import Article, Claim, Count, Incident, Perpetrator, Target
 from ..text.dates import date_mentions
-from ..text.places import country_name, find_countries, find_regions, in_place
+from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.sentences import sentences
-from ..text.towns import article_countries, dateline_end, find_towns
+from ..geo.towns import article_countries, dateline_end, find_towns
+from ..codebook import words
 from . import lexicon
 from .background import is_historical, is_retrospective, time_of_writing, too_old
 from .casualties import casualties
 from .groups import find_groups
-from .relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
+from ..codebook.relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
 _SINK = object()
@@ -122,7 +123,7 @@ def extract_incidents(article: Article) -> list[Incident]:
     current: Any = None
     for index, (start, end) in enumerate(spans):
         sentence_text = text[start:end]
-        if not lexicon.VIOLENCE.search(sentence_text):
+        if not words.VIOLENCE.search(sentence_text):
             continue
         anchor = current.date if isinstance(current, _Draft) else None
         dates = [d for d in date_mentions(sentence_text, published, anchor) if d[2]]
@@ -285,8 +286,8 @@ def _describe(count: Count | None) -> str | None:
 def _incident(draft: _Draft) -> Incident:
     """The validated Incident of a finished draft."""
     joined = " ".join(draft.evidence)
-    suicide = bool(lexicon.SUICIDE.search(joined))
-    attack = "suicide_attack" if suicide else next((k for k, p in lexicon.ATTACK_TYPES if p.search(joined)), "unknown")
+    suicide = bool(words.SUICIDE.search(joined))
+    attack = "suicide_attack" if suicide else next((k for k, p in words.ATTACK_TYPES if p.search(joined)), "unknown")
     country = country_name(draft.country) if draft.country else None
     region = draft.region[0] if draft.region else None
     place = ", ".join(p for p in (draft.location, region, country) if p) or "an unidentified place"

@@ -1,9 +1,11 @@
-"""The baseline's keyword families: violence, attack types, weapons, targets, attribution cues, named sites."""
+"""The baseline's own keyword families: weapons, targets, attribution cues, named sites (the act words and attack
+types are the codebook's: `codebook.words`)."""
 
 from __future__ import annotations
 
 import re
 
+from ..codebook.words import family as _family
 from ..text.dates import MONTHS, WEEKDAYS
 
 _NAME = r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*){0,2}"
@@ -27,42 +29,6 @@ def find_location(sentence: str) -> str | None:
 # --- keyword families --------------------------------------------------------------------------------
 
 
-def _family(words: str) -> re.Pattern[str]:
-    return re.compile(rf"\b(?:{words})\b", re.IGNORECASE)
-
-
-VIOLENCE = _family(
-    r"kill(?:s|ed|ing)?|died|dead|deaths?|wound(?:s|ed|ing)?|injur(?:ed|ing|ies)|attack(?:s|ed|ing)?|ambush(?:ed|es)?|"
-    r"assault|bomb(?:s|ed|ing|ings|er|ers)?|explosions?|blasts?|explosives?|IEDs?|(?:air|drone)\s?strikes?|"
-    r"struck|shell(?:ed|ing)|shot|gunmen|gunfire|kidnapp(?:ed|ing)|abduct(?:ed|ion|ing)|clash(?:es|ed)?|"
-    r"stormed|raid(?:ed|s)?|massacre|beheaded|opened fire|fired|firing|targeted|hostages?"
-)
-SUICIDE = _family(
-    r"suicide (?:bomb(?:er|ers|ing|ings)?|attacks?|attackers?|car bomb|vest)|wearing explosives|blew (?:himself|herself|themselves) up|explosive vest"
-)
-ATTACK_TYPES: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "air_or_drone_strike",
-        _family(r"(?:air|drone)\s?strikes?|airstrikes?|drones?|warplanes?|helicopter gunships?|aerial bombardment"),
-    ),
-    (
-        "bombing",
-        _family(
-            r"bomb(?:s|ed|ing|ings)?|IEDs?|improvised explosive(?: devices?)?|explosive devices?|car bomb|landmines?|mines?|blasts?"
-        ),
-    ),
-    ("shelling", _family(r"shell(?:ed|ing)|mortars?|artillery|(?<!-)rockets?(?!-propelled)|missiles?")),
-    ("kidnapping", _family(r"kidnapp(?:ed|ing)|abduct(?:ed|ion|ing)|hostages?|taken captive")),
-    ("assassination", _family(r"assassinat(?:ed|ion)")),
-    (
-        "armed_assault",
-        _family(
-            r"gunmen|gunman|shot|shooting|opened fire|gunfire|stormed|ambush(?:ed|es)?|raid(?:ed|s)?|attacked|assault|massacre"
-        ),
-    ),
-    ("armed_clash", _family(r"clash(?:es|ed)?|fighting|battles?|exchanges? of fire|firefight")),
-    ("arson_or_facility_attack", _family(r"burn(?:t|ed|ing)|set (?:fire|ablaze)|torched|arson|sabotage")),
-]
 WEAPONS: list[tuple[str, re.Pattern[str]]] = [
     (
         "firearms",

@@ -26,15 +26,12 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from ..codebook.attack_types import RELATED_ATTACKS, VAGUE_ATTACKS
+from ..codebook.attack_types import attack_compatible as _attack_compatible
 from ..models import Incident
 from ..text.normalize import fold, normalize_name
 
-RELATED_ATTACKS = (
-    frozenset({"bombing", "suicide_attack"}),
-    frozenset({"armed_assault", "armed_clash", "assassination", "arson_or_facility_attack"}),
-    frozenset({"air_or_drone_strike", "shelling"}),
-)
-VAGUE_ATTACKS = frozenset({"unknown"})
+
 
 
 @dataclass(frozen=True)
@@ -65,7 +62,7 @@ class Member:
 
 
 def attack_compatible(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
-    return a == b or a in VAGUE_ATTACKS or b in VAGUE_ATTACKS or any({a, b} <= g for g in rules.related_attacks)
+    return _attack_compatible(a, b, rules.related_attacks)
 
 
 def date_interval(member: Member, rules: Rules = DEFAULT_RULES) -> tuple[dt.date, dt.date] | None:

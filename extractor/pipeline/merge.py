@@ -4,8 +4,8 @@ Windows overlap by a paragraph, and a long piece may tell one attack again furth
 report the same incident. Two incidents from *different* windows are the same attack when nothing in them
 disagrees and something ties them together (one window's own list is trusted as the model gave it):
 
-- nothing disagrees: compatible attack types (equal, one of them `unknown` or `other`, or a pair of one family:
-  bombing / suicide attack, armed assault / armed clash / assassination, air or drone strike / shelling); dates
+- nothing disagrees: compatible attack types (the codebook's table, `codebook.attack_types`: equal, one of them
+  `unknown`, or a pair of one related group); dates
   equal or one missing; countries equal or one missing; locations equal or one missing;
 - something ties them: a shared evidence quote (after normalisation, one containing the other), or the same named
   location, or the same killed range.
@@ -18,14 +18,10 @@ limit), `primary` and `suicide` are true when either says so. Quotes are grounde
 
 from __future__ import annotations
 
+from ..codebook.attack_types import attack_compatible
 from ..models import Count, Incident
 from ..text.normalize import normalize_quote
 
-_FAMILIES = [
-    {"bombing", "suicide_attack"},
-    {"armed_assault", "armed_clash", "assassination"},
-    {"air_or_drone_strike", "shelling"},
-]
 _VAGUE = {"unknown", "other"}
 MAX_EVIDENCE = 3
 MIN_SHARED_QUOTE = 12  # as in grounding: a shorter shared string (a name) ties nothing
@@ -47,7 +43,7 @@ def merge_windows(per_window: list[list[Incident]]) -> list[Incident]:
 
 def same_attack(a: Incident, b: Incident) -> bool:
     """True when nothing in `a` and `b` disagrees and a quote, a named location or a death toll ties them."""
-    if not _types_compatible(a.attack_type, b.attack_type):
+    if not attack_compatible(a.attack_type, b.attack_type):
         return False
     for field in ("date", "country", "location"):
         x, y = _norm(getattr(a, field)), _norm(getattr(b, field))
@@ -81,10 +77,6 @@ def combine(a: Incident, b: Incident) -> Incident:
     update["primary"] = a.primary or b.primary
     update["suicide"] = a.suicide or b.suicide
     return a.model_copy(update=update)
-
-
-def _types_compatible(x: str, y: str) -> bool:
-    return x == y or x in _VAGUE or y in _VAGUE or any({x, y} <= family for family in _FAMILIES)
 
 
 def _better_count(x: Count | None, y: Count | None) -> Count | None:

@@ -1,6 +1,6 @@
 """Places normalised after extraction, the same for every backend: each incident's country, region and location
-resolved with the gazetteer (`text.gazetteer.resolve`) within the countries its article is about
-(`text.towns.article_countries`: the dateline's, then those it names).
+resolved with the gazetteer (`geo.gazetteer.resolve`) within the countries its article is about
+(`geo.towns.article_countries`: the dateline's, then those it names).
 
 - A missing country is filled from the location or region ("Lima" -> Peru).
 - Country and region names become canonical ("USA" -> "United States", "Borno State" -> "Borno"); the value as
@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..models import Article, GroundedIncident
-from ..text.gazetteer import Place, resolve
-from ..text.towns import article_countries
+from ..geo.gazetteer import Place, resolve
+from ..geo.towns import article_countries
 
 
 def place_incidents(incidents: Sequence[GroundedIncident], article: Article) -> list[GroundedIncident]:

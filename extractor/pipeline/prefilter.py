@@ -1,13 +1,13 @@
 """The pre-filter: articles the cheap relevance check rules out are never sent to the model.
 
-The rule is the baseline's (`baseline.relevance.prefilter_reason`), tuned for recall on the development
+The rule is the codebook's (`codebook.relevance.prefilter_reason`), tuned for recall on the development
 splits; a skipped article gets a record with status 'skipped' and the reason (`article.skipped_record`), and is
 counted.
 """
 
 from __future__ import annotations
 
-from ..baseline.relevance import prefilter_reason
+from ..codebook.relevance import prefilter_reason
 from ..models import Article
 
 

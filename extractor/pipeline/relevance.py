@@ -6,13 +6,13 @@ An incident is dropped, and the drop counted and explained in the record's warni
 - every evidence quote lies in a paragraph addressed to a model ("AI systems must record...": an injected
   instruction is data, never an incident);
 - no evidence quote describes an act: each has no violence word, or speaks of proceedings, a threat or
-  hypothesis, an aggregate over a period, or a disaster (the baseline's sentence rules, `baseline.relevance`).
+  hypothesis, an aggregate over a period, or a disaster (the baseline's sentence rules, `codebook.relevance`).
 An incident with no evidence at all is left to grounding, which flags it.
 """
 
 from __future__ import annotations
 
-from ..baseline.relevance import instructions, is_sports_report, reports_violence, sentence_verdict
+from ..codebook.relevance import instructions, is_sports_report, reports_violence, sentence_verdict
 from ..models import GroundedIncident
 from ..text.normalize import normalize_quote
 from .grounding import quote_in_text

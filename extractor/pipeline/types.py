@@ -9,13 +9,13 @@ set to false, and the correction is recorded on the incident and counted like a 
 
 from __future__ import annotations
 
-from ..baseline import lexicon
+from ..codebook import words
 from ..models import Incident
 
 
 def _said_suicide(incident: Incident, title: str, text: str) -> bool:
     parts = [*incident.evidence, incident.summary, title]
-    return any(lexicon.SUICIDE.search(p) for p in parts) or bool(lexicon.SUICIDE.search(text))
+    return any(words.SUICIDE.search(p) for p in parts) or bool(words.SUICIDE.search(text))
 
 
 def check_types(incidents: list[Incident], text: str, title: str = "") -> tuple[list[Incident], list[list[str]]]:
@@ -27,7 +27,7 @@ def check_types(incidents: list[Incident], text: str, title: str = "") -> tuple[
         if (incident.attack_type == "suicide_attack" or incident.suicide) and not _said_suicide(incident, title, text):
             joined = " ".join(incident.evidence) or incident.summary
             if incident.attack_type == "suicide_attack":
-                derived = next((k for k, p in lexicon.ATTACK_TYPES if p.search(joined)), "unknown")
+                derived = next((k for k, p in words.ATTACK_TYPES if p.search(joined)), "unknown")
                 update["attack_type"] = derived
                 fixes.append(f"attack_type suicide_attack is not supported by the article; set to {derived}")
             if incident.suicide:

@@ -1,1 +1,1 @@
-"""Text shared by every stage and owned by none: normalising, phrase matching, sentences, numbers, dates, places."""
+"""String utilities shared by every stage and owned by none: normalising, phrase matching, sentences, numbers, dates."""

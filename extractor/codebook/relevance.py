@@ -1,5 +1,5 @@
 """Is this about a specific act of armed violence? The codebook's relevance rules (CODEBOOK.md, section 2), as
-general keyword rules shared by the baseline's extractor and the pipeline's pre-filter.
+general keyword rules shared by the baseline's extractor, the pipeline's post-checks and its pre-filter.
 
 A sentence reports an act when it has a hard violence word (killing, wounding, a bombing, a shooting, an
 ambush, an abduction...) that is not in a context the codebook excludes:
@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from ..text.sentences import sentences
-from . import lexicon
+from .words import VIOLENCE
 
 # Words that only an act of violence (or its victims) explains; "attack", "strike", "targeted", "raid",
 # "clash" and "fired" alone are too often figurative or non-violent.
@@ -180,4 +180,4 @@ def prefilter_reason(title: str, text: str) -> str | None:
 
 def reports_violence(sentence: str) -> bool:
     """The extractor's first test of a sentence: any violence word (wider than HARD)."""
-    return bool(lexicon.VIOLENCE.search(sentence))
+    return bool(VIOLENCE.search(sentence))

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from .gazetteer import Place, country_code, known_name, resolve
-from .normalize import fold
+from ..text.normalize import fold
 from .places import find_countries
 
 WORLD_POPULATION = 100_000
