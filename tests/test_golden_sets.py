@@ -3,11 +3,12 @@ dates in order, and the news set's split is the documented rule."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
 
-from extractor.evaluation.golden import golden_set, named_sets, stratified_split
+from extractor.evaluation.golden import extend_split, golden_set, named_sets, stratified_split
 from extractor.feeds import load_feed
 
 SETS = sorted(named_sets())
@@ -59,10 +60,29 @@ def test_news_set_size_sources_and_split():
     assert len(gold) >= 60
     assert len({sources[aid] for aid in gold}) >= 5
     assert sum(reports.values()) >= 25 and sum(not r for r in reports.values()) >= 25
-    expected = stratified_split({aid: f"{sources[aid]}|{reports[aid]}" for aid in gold})
+    strata = {aid: f"{sources[aid]}|{reports[aid]}" for aid in gold}
+    frozen = json.loads((labels.parent / "split-2026-11.json").read_text(encoding="utf-8"))
+    expected = extend_split(frozen, strata)
     assert {aid: g.split for aid, g in gold.items()} == expected
+    assert all(expected[aid] == half for aid, half in frozen.items())  # no article ever changes half
     halves = Counter(expected.values())
-    assert abs(halves["dev"] - halves["test"]) <= len({f"{sources[a]}|{reports[a]}" for a in gold})
+    assert abs(halves["dev"] - halves["test"]) <= 2 * len(set(strata.values()))
+
+
+def test_the_news_set_labels_every_item_of_its_feeds():
+    news = named_sets()["news-dev"]
+    items = [a.id for feed in news.feeds for a in load_feed(str(feed)).articles]
+    gold = golden_set(str(news.labels)).gold()
+    assert len(items) == len(set(items)) == len(gold) == 487
+    assert set(items) == set(gold)
+
+
+def test_extend_split_keeps_frozen_halves_and_splits_the_rest():
+    strata = {f"a{i}": "x" for i in range(6)}
+    frozen = {"a0": "test", "a1": "test", "gone": "dev"}
+    split = extend_split(frozen, strata)
+    assert set(split) == set(strata) and split["a0"] == split["a1"] == "test"
+    assert Counter(split[f"a{i}"] for i in range(2, 6)) == {"dev": 2, "test": 2}
 
 
 def test_stratified_split_alternates_within_each_stratum():

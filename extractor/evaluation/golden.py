@@ -141,3 +141,11 @@ def stratified_split(strata: dict[str, str]) -> dict[str, str]:
         for rank, article_id in enumerate(sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())):
             split[article_id] = "dev" if rank % 2 == 0 else "test"
     return split
+
+
+def extend_split(frozen: dict[str, str], strata: dict[str, str]) -> dict[str, str]:
+    """'dev' or 'test' for each article id of `strata`: an article of `frozen` (halves assigned earlier) keeps its
+    half, so nothing tuned on the development half ever moves to the test half; the others are split among
+    themselves by `stratified_split`, so both halves grow in every stratum."""
+    kept = {aid: half for aid, half in frozen.items() if aid in strata}
+    return kept | stratified_split({aid: stratum for aid, stratum in strata.items() if aid not in kept})
