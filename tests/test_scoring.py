@@ -393,3 +393,24 @@ def test_report_renders_scores_and_comparison():
     shown = ("[66.7, 100.0]", "failed 1  missing 1", "killed_overlap", "Worst articles", "Regressions", "Niger")
     for text in shown:
         assert text in out
+
+
+def test_real_share_counts_every_reported_incident_matching_any_gold():
+    """Of 4 reported incidents: one matches a scored gold, one an optional gold (real, but neither TP nor FP),
+    two match nothing. Incident precision is 1/3; the share that is real is 2/4."""
+    optional = gold("o1", SMALL, optional=True)
+    golds = {
+        "a": article("a", gold("e1")),
+        "b": article("b", optional),
+        "c": article("c"),
+    }
+    preds = {
+        "a": record("a", as_pred(golds["a"].incidents[0])),
+        "b": record("b", as_pred(optional)),
+        "c": record("c", pred(SPURIOUS), pred(SPURIOUS, location="Gashua", date="2024-04-02")),
+    }
+    scores = score(preds, golds, n_resamples=200)
+    assert (scores.incidents.tp, scores.incidents.fp) == (1, 2)
+    assert (scores.n_real, scores.n_reported) == (2, 4) and scores.real == 0.5
+    assert scores.real_ci.low is not None and scores.real_ci.low <= 0.5 <= scores.real_ci.high
+    assert score({}, golds, n_resamples=50).real is None

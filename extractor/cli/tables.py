@@ -37,6 +37,11 @@ def headline_table(scores: RunScores) -> Table:
     table.add_column("95% CI", justify="right")
     for name in ("precision", "recall", "f1"):
         table.add_row(name, _pct(getattr(s, name)), _ci(getattr(s, f"{name}_ci")))
+    table.add_row(
+        f"reported incidents that are real ({scores.n_real} of {scores.n_reported})",
+        _pct(scores.real),
+        _ci(scores.real_ci),
+    )
     r = scores.relevance
     table.add_row("document relevance F1", _pct(r.f1), _ci(r.f1_ci))
     table.add_row(
@@ -171,9 +176,11 @@ def print_comparison(comparison: Comparison, console: Console, limit: int = 20) 
 
 
 def sets_table(rows: list[tuple[str, bool, RunScores]]) -> Table:
-    """One row per golden set: incident P/R/F1 and document relevance with intervals, the no-incident score."""
+    """One row per golden set: the share of reported incidents that are real, incident P/R/F1 and document
+    relevance with intervals, the no-incident score."""
     table = Table(title="Golden sets, all incidents (95% bootstrap intervals)")
-    for name in ("set", "use", "articles", "incident P", "incident R", "incident F1", "relevance F1", "no-incident"):
+    columns = ("set", "use", "articles", "real", "incident P", "incident R", "incident F1", "relevance F1", "no-incident")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("set", "use") else "right")
     for name, development, scores in rows:
         s = scores.incidents
@@ -181,6 +188,7 @@ def sets_table(rows: list[tuple[str, bool, RunScores]]) -> Table:
             name,
             "dev" if development else "test",
             str(scores.n_articles),
+            f"{_pct(scores.real)} {_ci(scores.real_ci)} of {scores.n_reported}",
             _pct(s.precision),
             _pct(s.recall),
             f"{_pct(s.f1)} {_ci(s.f1_ci)}",

@@ -116,6 +116,8 @@ class ArticleScore(BaseModel):
     n_pred: int
     n_grounded: int
     n_set_aside: int = 0
+    n_reported: int = 0  # every predicted incident the scope keeps, matched to a scored gold or not
+    n_real: int = 0  # of those, the ones matching some gold incident (scored, optional or not primary)
     incidents: Counts
     fields: dict[str, Counts]
     relevance: Counts = Counts()
@@ -150,6 +152,10 @@ class RunScores(BaseModel):
     n_negative: int = 0
     no_incident: float | None = None
     no_incident_ci: Interval = Interval()
+    real: float | None = None  # the share of reported incidents that are real (match any gold incident)
+    real_ci: Interval = Interval()
+    n_reported: int = 0
+    n_real: int = 0
     n_pred: int
     n_grounded: int
     n_set_aside: int = 0
@@ -168,6 +174,7 @@ class ArticleView:
     pairs: list[tuple[GroundedIncident, GoldIncident]]
     spurious: list[GroundedIncident]
     missed: list[GoldIncident]
+    set_aside_matches: int = 0  # preds matched to a gold incident the view does not score (optional, non-primary)
 
 
 def predicted(record: ArticleRecord | None, keep: PredFilter | None = None) -> list[GroundedIncident]:
@@ -194,6 +201,7 @@ def article_view(
         pairs=[(preds[p], golds[g]) for p, g, _ in alignment.pairs if keep(golds[g])],
         spurious=[preds[p] for p in alignment.unmatched_preds],
         missed=[golds[g] for g in alignment.unmatched_golds if keep(golds[g])],
+        set_aside_matches=sum(not keep(golds[g]) for _, g, _ in alignment.pairs),
     )
 
 
@@ -274,6 +282,8 @@ def score_article(
         n_pred=len(preds),
         n_grounded=sum(p.grounded for p in preds),
         n_set_aside=len(predicted(record)) - len(predicted(record, keep)),
+        n_reported=len(preds) + view.set_aside_matches,
+        n_real=len(view.pairs) + view.set_aside_matches,
         incidents=Counts(tp=len(view.pairs), fp=len(view.spurious), fn=len(view.missed)),
         fields=fields,
         relevance=_relevance(bool(view.pairs or view.missed), bool(preds)),
@@ -344,11 +354,22 @@ def score(
         no_incident_ci=ratio_interval(
             [a.relevance.fp for a in articles], [a.negative for a in articles], n_resamples, seed
         ),
+        real=_real(articles),
+        real_ci=ratio_interval([a.n_real for a in articles], [a.n_reported for a in articles], n_resamples, seed),
+        n_reported=sum(a.n_reported for a in articles),
+        n_real=sum(a.n_real for a in articles),
         n_pred=sum(a.n_pred for a in articles),
         n_grounded=sum(a.n_grounded for a in articles),
         n_set_aside=sum(a.n_set_aside for a in articles),
         articles=articles,
     )
+
+
+def _real(articles: Sequence[ArticleScore]) -> float | None:
+    """Incident precision as an analyst meets it: of every incident reported, the share that is a real incident of
+    the labels (matching a scored, optional or non-primary gold incident); None when nothing was reported."""
+    reported = sum(a.n_reported for a in articles)
+    return sum(a.n_real for a in articles) / reported if reported else None
 
 
 def _no_incident(articles: Sequence[ArticleScore]) -> float | None:
