@@ -45,6 +45,17 @@ def article(text: str, title: str = "News") -> Article:
         ("The FMLN sustained 2,352 dead from 11 November to 30 January.", False, "aggregate"),
         ("Twelve people died when fire swept through the building.", False, "disaster or accident"),
         ("Militants set fire to the school, and two guards died.", True, None),
+        # CODEBOOK section 12: the families of the real feeds' false reports
+        ("The novelist died on Sunday at the age of 91, his publisher said.", False, "natural death"),
+        ("The former senator died aged 88 after a long illness.", False, "natural death"),
+        ("She killed herself last spring, her parents told the hearing.", False, "natural death"),
+        ("The wounded soldier died of his injuries in hospital on Monday.", True, None),
+        ("The gunman killed himself after the shooting at the mall.", True, None),
+        ("Enthusiasm for the token has died down since the crash in prices.", False, "no violence word"),
+        ("For many patients the diagnosis is no longer a death sentence.", False, "no violence word"),
+        ("The family's lawsuit says the chatbot encouraged him before he died.", False, "legal proceedings"),
+        ("The ministry denied accusations that its agents had killed the dissident.", False, "allegation"),
+        ("Rebels killed the mayor in an ambush three decades ago.", False, "old event"),
     ],
 )
 def test_a_sentence_reports_an_act_only_outside_the_excluded_contexts(sentence: str, act: bool, reason) -> None:
@@ -113,6 +124,14 @@ def test_the_post_check_drops_an_injected_incident_and_says_why() -> None:
     kept, notes = check_relevance([grounded(injection), real], text, "Council meets")
     assert kept == [real]
     assert notes == ["incident 0: dropped: its evidence is an instruction addressed to the model, not news"]
+
+
+def test_the_post_check_drops_natural_deaths_and_lawsuits_with_the_family_named() -> None:
+    text = "The singer died on Tuesday at the age of 79. A lawsuit says the app's advice came before his death."
+    kept, notes = check_relevance([grounded("The singer died on Tuesday at the age of 79.")], text)
+    assert kept == [] and notes == ["incident 0: dropped: its evidence describes no act but natural death"]
+    lawsuit = grounded("A lawsuit says the app's advice came before his death.")
+    assert "legal proceedings" in check_relevance([lawsuit], text)[1][0]
 
 
 def test_the_post_check_drops_aggregates_and_sport_but_keeps_acts() -> None:

@@ -50,7 +50,8 @@ _LEGAL = re.compile(
     r"\b(?:on trial|stand(?:s|ing)? trial|trial of|in court|court (?:heard|ruled|convicted|sentenced|found)|"
     r"convicted|convicts?|conviction|indict(?:s|ed|ment)?|pleaded|pleads?|sentenced|"
     r"sentencing|prosecut(?:ors?|ion|ed)|verdict|jury|acquitted|testif(?:ied|y|ies)|extradit(?:ed|ion)|"
-    r"charged with|faces? charges|guilty|accused of (?:carrying out|plotting|involvement))\b",
+    r"charged with|faces? charges|guilty|accused of (?:carrying out|plotting|involvement)|lawsuits?|sued|sues|suing|"
+    r"wrongful[- ]death|plaintiffs?|court filings?|filings? (?:at|in|with) (?:the )?\w* ?court)\b",
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(
@@ -67,6 +68,38 @@ _AGGREGATE = re.compile(
     r"this year alone|to date|cumulative|death toll (?:since|in the war|of the war)|over the (?:past|last) "
     r"(?:\w+ )?(?:days|weeks|months|years|decades?)|up to [\d,]{4,}|(?:more|over) than [\d,]{4,}|"
     r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+)\b",
+    re.IGNORECASE,
+)
+# Figurative or technical uses of violence words (CODEBOOK section 12, `violent-words`): removed before a sentence
+# is read, like a negated harm ("the hype has died down", "cancers that are death sentences", "a killer app").
+_FIGURATIVE = re.compile(
+    r"\b(?:died|dying|dies) (?:down|out|off)\b|\bdeath (?:sentences?|knell|spiral|blow|trap)s?\b(?! (?:was|were|is) (?:handed|passed|imposed))|"
+    r"\bdead (?:end|heat|last|weight|serious|wrong|set on)\b|\bdeadlines?\b|\bkiller (?:apps?|features?|deals?|instinct)\b|"
+    r"\bkill(?:s|ed|ing)? (?:it|time|the (?:deal|bill|mood|vibe|buzz)|(?:the |its |their )?(?:competition|momentum))\b|"
+    r"\b(?:shots?|fired shots) (?:at|across) (?:its |their |a |the )?(?:rivals?|competitors?|bow)\b|\bshot (?:to fame|up)\b|"
+    r"\b(?:photo|moon|big|long|cheap|parting|warning) ?shots?\b|\b(?:price|bidding|trade|culture|talent|turf) wars?\b",
+    re.IGNORECASE,
+)
+# Deaths that are no act of violence (`natural-death`): illness and old age, obituaries ("died Tuesday at the age
+# of 84", "dies at 84", "died of cancer", "passed away"), and self-harm (a suicide that is not a suicide attack).
+_NATURAL_DEATH = re.compile(
+    r"\b(?:died|dies|dead|death)\b[^.;]{0,40}?\b(?:at (?:the )?age (?:of )?\d+|aged \d+|at \d{2,3}\b)|"
+    r"\b(?:died|dies|death|dead) (?:of|from|after (?:a|an|his|her) (?:long )?)?\W*(?:natural causes|old age|illness|"
+    r"cancer|a (?:heart attack|stroke)|complications|pneumonia|covid|dementia|(?:a )?(?:long|short|brief) illness)\b|"
+    r"\bpassed away\b|\bobituar(?:y|ies)\b|\ba life in pictures\b|\bsuicides?\b(?! (?:bomb|attack|vest|car|mission|squad))|"
+    r"\btook (?:his|her|their) own li(?:fe|ves)\b|\bkilled (?:himself|herself|themselves)\b|\bself-harm\b",
+    re.IGNORECASE,
+)
+# An act reported only as someone's accusation or a denial of one (`allegation`), and events the text itself puts
+# far in the past (`old-event`: codebook rule 2, the 60-day window).
+_ALLEGATION = re.compile(
+    r"\b(?:rejects?|rejected|denies|denied|dismiss(?:es|ed)|refutes?|refuted)\b[^.;]{0,30}?\b(?:claims?|accusations?|"
+    r"allegations?|reports?|charges?)\b|\b(?:accusations?|allegations?) (?:that|of)\b",
+    re.IGNORECASE,
+)
+_LONG_AGO = re.compile(
+    r"\b(?:(?:two|three|four|five|six|seven|eight|nine|ten|\d+|several|many) (?:years|decades)|a decade|decades|"
+    r"a century) ago\b",
     re.IGNORECASE,
 )
 _DISASTER = re.compile(
@@ -141,10 +174,17 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
     ("attacked", "stormed", "fired on") is an act only with an armed actor in the sentence (`armed_group`: a
     known group was found in it)."""
     words = _NEGATED_HARM.sub(" ", sentence)  # "no one was hurt" reports no harm
+    words = _FIGURATIVE.sub(" ", words)  # "the hype has died down" reports none either
     if not HARD.search(words) and not (_SOFT.search(words) and (armed_group or _ACTOR.search(words))):
         return Verdict(False, "no violence word")
     if _LEGAL.search(sentence):
         return Verdict(False, "legal proceedings")
+    if _NATURAL_DEATH.search(sentence) and not _ATTACK_WORD.search(sentence):
+        return Verdict(False, "natural death")
+    if _ALLEGATION.search(sentence):
+        return Verdict(False, "allegation")
+    if _LONG_AGO.search(sentence):
+        return Verdict(False, "old event")
     if _HYPOTHETICAL.search(sentence):
         return Verdict(False, "threat or hypothesis")
     if _AGGREGATE.search(sentence):
@@ -158,7 +198,7 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
 # need (sabotage, dynamite, arson, "terrorist actions"): an article with one of them is always sent.
 _ALWAYS_SEND = re.compile(r"\b(?:sabotag\w*|dynamit\w*|arson\w*|terroris\w*)\b", re.IGNORECASE)
 # Contexts that still send an article to the model (it may code a threat or a past act the rules exclude).
-_SEND_CONTEXTS = (None, "threat or hypothesis", "legal proceedings", "aggregate")
+_SEND_CONTEXTS = (None, "threat or hypothesis", "legal proceedings", "aggregate", "allegation", "old event")
 
 
 def prefilter_reason(title: str, text: str) -> str | None:
