@@ -80,6 +80,11 @@ def run(
 
             attach_budget(backend, max_cost, batch=batch)
         state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
+        if state.older:
+            err.print(f"{state.older} line(s) in an older record format, read from {output}", highlight=False)
+        if state.foreign:
+            err.print(f"[yellow]warning:[/] {state.foreign} foreign line(s) kept in {output} (a newer record format, "
+                      "or not a valid record); their articles run again", highlight=False)  # fmt: skip
         if state.unreadable:
             err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
                       "their articles run again", highlight=False)  # fmt: skip

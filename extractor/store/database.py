@@ -24,9 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
+from pydantic import ValidationError
 
 from ..errors import StoreError
-from ..models import Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..models import RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from .records import upgrade_incident
 from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
@@ -160,7 +162,7 @@ class IncidentDB:
             if not self.db["runs"].count_where("run_id = ?", [run_id]):
                 fields = ("backend", "model", "endpoint", "prompt_name", "prompt_hash", "schema_hash", "config_hash")
                 self.db["runs"].insert({"run_id": run_id, **{k: identity.get(k) for k in fields}, "feed": feed,
-                                        "started": _now()})  # fmt: skip
+                                        "started": _now(), "format": RECORD_FORMAT})  # fmt: skip
             self._make_current(run_id)
         return run_id
 
@@ -226,6 +228,8 @@ class IncidentDB:
                 "status": record.status, "error": record.error, "raw_output": record.raw_output,
                 "warnings": json.dumps(warnings, ensure_ascii=False), "ungrounded_dropped": record.ungrounded_dropped,
                 "provenance": record.provenance.model_dump_json(), "extracted_at": now, "replaced_incidents": replaced,
+                "format": record.format, "irrelevant_dropped": record.irrelevant_dropped,
+                "skip_reason": record.skip_reason, "windows": record.windows, "window_cap_hit": record.window_cap_hit,
             })  # fmt: skip
             for n, incident in enumerate(record.incidents):
                 self._insert_incident(run_id, extraction_id, article, n, incident)
@@ -267,7 +271,7 @@ class IncidentDB:
         incidents: dict[str, list[GroundedIncident]] = {}
         for row in self.db.query("SELECT extraction_id, json FROM incidents WHERE run_id = ? ORDER BY extraction_id, n",
                                  [chosen]):  # fmt: skip
-            incidents.setdefault(row["extraction_id"], []).append(GroundedIncident.model_validate_json(row["json"]))
+            incidents.setdefault(row["extraction_id"], []).append(_incident(row["json"]))
         records = []
         sql = ("SELECT e.*, a.title, a.link, a.published FROM extractions e JOIN articles a USING (article_id) "
                "WHERE e.run_id = ? ORDER BY e.rowid")  # fmt: skip
@@ -276,9 +280,10 @@ class IncidentDB:
                 article_id=row["article_id"], title=row["title"], link=row["link"], published=row["published"],
                 status=row["status"], incidents=incidents.get(row["extraction_id"], []),
                 ungrounded_dropped=row["ungrounded_dropped"], warnings=json.loads(row["warnings"] or "[]"),
-                error=row["error"], raw_output=row["raw_output"],
+                error=row["error"], raw_output=row["raw_output"], irrelevant_dropped=row["irrelevant_dropped"],
+                skip_reason=row["skip_reason"], windows=row["windows"], window_cap_hit=bool(row["window_cap_hit"]),
                 provenance=Provenance.model_validate_json(row["provenance"]),
-            ))  # fmt: skip
+            ))  # fmt: skip  (an older row is read in the current format, like an older JSONL line)
         return records
 
     def article_text(self, article_id: str) -> str | None:
@@ -314,6 +319,14 @@ class IncidentDB:
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: self.db[name].count for name in sorted(OUR_TABLES)}
+
+
+def _incident(text: str) -> GroundedIncident:
+    """A stored incident; one of an older record format gets what its format lacks (see store/records.py)."""
+    try:
+        return GroundedIncident.model_validate_json(text)
+    except ValidationError:
+        return GroundedIncident.model_validate(upgrade_incident(json.loads(text)))
 
 
 def _iso(value: dt.datetime | None) -> str | None:
