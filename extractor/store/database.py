@@ -34,9 +34,10 @@ from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSI
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 
 
-def open_db(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> IncidentDB:
-    """The incident database at `path`, created or migrated to the current schema."""
-    return IncidentDB(path, timeout=timeout)
+def open_db(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> IncidentDB:
+    """The incident database at `path`, created (unless `create` is false: readers refuse a missing file) or
+    migrated to the current schema."""
+    return IncidentDB(path, timeout=timeout, create=create)
 
 
 def content_hash(article: Article) -> str:
@@ -63,11 +64,13 @@ def _now() -> str:
 class IncidentDB:
     """One open incident database (see the module docstring)."""
 
-    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> None:
         self.path = Path(path)
         self.timeout = timeout
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file")
+        if not create and str(path) != ":memory:" and not self.path.exists():
+            raise StoreError(f"no incident database {self.path} (`extract run --db {self.path}` creates one)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -89,7 +92,9 @@ class IncidentDB:
         message = str(exc)
         if "locked" in message or "busy" in message:
             return f"database {self.path} is locked by another writer (waited {self.timeout:g} s); try again later"
-        if "not a database" in message or "malformed" in message:
+        if "malformed" in message:
+            return f"database {self.path} is damaged ({message}); restore it from a copy or rebuild it with run --db"
+        if "not a database" in message:
             return f"{self.path} is not an incident database (not SQLite: {message})"
         return f"database {self.path}: {message}"
 
@@ -135,6 +140,9 @@ class IncidentDB:
             raise StoreError(self._explain(exc)) from None
         try:
             yield
+        except sqlite3.DatabaseError as exc:  # a damaged page, a full disk: one line, nothing of the block kept
+            self.db.conn.rollback()
+            raise StoreError(self._explain(exc)) from None
         except BaseException:
             self.db.conn.rollback()
             raise
@@ -150,8 +158,10 @@ class IncidentDB:
     def __enter__(self) -> IncidentDB:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):  # a damaged page met while reading: one line, not a traceback
+            raise StoreError(self._explain(exc)) from None
 
     # -- runs -----------------------------------------------------------------------------------------------------
 
@@ -195,8 +205,11 @@ class IncidentDB:
 
     def stored(self, run_id: str, article_id: str) -> tuple[str, str] | None:
         """(content hash, status) of the article's extraction in `run_id`, or None."""
-        row = self.db.execute("SELECT content_hash, status FROM extractions WHERE run_id = ? AND article_id = ?",
-                              [run_id, article_id]).fetchone()  # fmt: skip
+        try:
+            row = self.db.execute("SELECT content_hash, status FROM extractions WHERE run_id = ? AND article_id = ?",
+                                  [run_id, article_id]).fetchone()  # fmt: skip
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(self._explain(exc)) from None
         return (row[0], row[1]) if row else None
 
     def write_record(self, run_id: str, article: Article, record: ArticleRecord) -> int:
