@@ -173,6 +173,11 @@ def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tu
             settings.model = DEFAULT_OPENAI_MODEL
         else:
             raise ConfigError(f"--model is required with endpoint {settings.endpoint_identity()}")
+    elif not settings.is_baseline and settings.base_url is None and settings.api_key is None:
+        raise ConfigError(
+            f"model {settings.model} has no endpoint: no API key and no base URL; set OPENAI_API_KEY (for "
+            "api.openai.com) or give --base-url (a local or other OpenAI-compatible server)"
+        )
     return settings, notice
 
 

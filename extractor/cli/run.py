@@ -59,7 +59,7 @@ def run(
     from ..feeds import iter_articles
     from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend
-    from ..pipeline.run import RunSummary, run_feed
+    from ..pipeline.run import RunSummary, counted, run_feed
     from ..store.dbsink import DatabaseSink
     from ..store.resume import ResumeState, prepare_resume
     from ..store.writers import open_writer
@@ -100,7 +100,8 @@ def run(
     if batch:
         return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded, settings.prefilter)
     summary = RunSummary()
-    progress = progress_bar(None, quiet)  # a stream's length is not known in advance
+    articles, total = guarded(lambda: counted(articles, done))  # None: a long stream, its length is not known
+    progress = progress_bar(total, quiet)
     work = run_feed(
         articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
         skip_ids=done, summary=summary, prefilter=settings.prefilter, on_record=lambda _: progress.advance(progress.task_ids[0]),
