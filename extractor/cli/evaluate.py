@@ -97,20 +97,19 @@ GoldenOfRun = Annotated[
 ]
 
 
-def scored_against(golden: str | None, paths: list[Path]) -> tuple[GoldenSet, dict[str, GoldArticle]]:
-    """The golden set for stored runs (see `golden_of_runs`) and its labels; says on stderr which set it is."""
+def scored_against(golden: str | None, paths: list[Path]) -> tuple[GoldenSet, dict[str, GoldArticle], str]:
+    """The golden set for stored runs (see `golden_of_runs`), its labels, and where the choice came from."""
     from ..evaluation.evaluate import golden_of_runs
 
     chosen, origin = guarded(lambda: golden_of_runs(golden, paths))
-    gold = guarded(chosen.gold)
-    err.print(f"golden set {chosen.name} ({origin})", highlight=False)
-    return chosen, gold
+    return chosen, guarded(chosen.gold), origin
 
 
-def line_notes(paths: list[Path]) -> None:
-    """Older, foreign and cut lines of the predictions files, on stderr."""
+def say_what_was_read(chosen: GoldenSet, origin: str, paths: list[Path]) -> None:
+    """On stderr: the golden set scored against and why, and the older, foreign and cut lines of each run."""
     from ..store.runs import load_run_records
 
+    err.print(f"golden set {chosen.name} ({origin})", highlight=False)
     for path in paths:
         _, counts = guarded(lambda path=path: load_run_records(path))
         for note in counts.notes():
@@ -132,9 +131,9 @@ def score(
     from ..store.runs import predictions_path
 
     path = guarded(lambda: predictions_path(predictions, runs_dir))
-    chosen, gold = scored_against(golden, [path])
-    line_notes([path])
+    chosen, gold, origin = scored_against(golden, [path])
     scores, _ = guarded(lambda: score_predictions(path, gold, golden_name=chosen.name))
+    say_what_was_read(chosen, origin, [path])
     if as_json:
         typer.echo(scores.to_json())
     else:
@@ -158,11 +157,11 @@ def compare(
     from ..store.runs import predictions_path
 
     paths = [guarded(lambda ref=ref: predictions_path(ref, runs_dir)) for ref in (run_a, run_b)]
-    chosen, gold = scored_against(golden, paths)
-    line_notes(paths)
+    chosen, gold, origin = scored_against(golden, paths)
     (scores_a, preds_a), (scores_b, preds_b) = (
         guarded(lambda path=path: score_predictions(path, gold, golden_name=chosen.name)) for path in paths
     )
+    say_what_was_read(chosen, origin, paths)
     view = "primary" if primary_only else "all"
     comparison = compare_runs(getattr(scores_a, view), getattr(scores_b, view), preds_a, preds_b, gold)
     if as_json:

@@ -59,6 +59,10 @@ def new_run_dir(runs_dir: Path, model: str, prompt_name: str | None, name: str |
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     label = name or f"{stamp}-{model}-{prompt_name or 'rules'}"
     path = runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", label)
+    for number in range(2, 100) if name is None else ():  # runs started in the same second (eval --all)
+        if not path.exists():
+            break
+        path = runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{label}-{number}")
     if path.exists():
         raise RunStoreError(f"run folder already exists: {path}")
     path.mkdir(parents=True)
