@@ -203,9 +203,18 @@ class Provenance(BaseModel):
     cut_completion_tokens: int = Field(default=0, description="Completion tokens those cut replies cost.")
 
 
+# The version of the record format (a line of the output JSONL, a row of the database, a stored run). Raise it when
+# a record or incident field is added, removed or changes meaning, and teach the reader (store/records.py) what an
+# older line lacks. Lines written before records were versioned carry no `format`: they are version 1.
+RECORD_FORMAT = 2
+
+
 class ArticleRecord(BaseModel):
     """One line of the output JSONL: an article and what was extracted from it, or why it failed."""
 
+    format: int = Field(
+        default=RECORD_FORMAT, description="Version of the record format; a line without it is version 1."
+    )
     article_id: str
     title: str
     link: str | None = None

@@ -110,20 +110,40 @@ def load_config_file(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"config file not found: {chosen}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {chosen} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {chosen} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {chosen}: {exc.strerror or exc}") from None
     unknown = sorted(set(data) - set(LLMSettings.model_fields))
     if unknown:
         raise ConfigError(f"config file {chosen}: unknown setting(s) {', '.join(unknown)}")
     return data
 
 
-def _validated(values: dict[str, Any], source: str, *, with_env: bool = True) -> LLMSettings:
+def _validated(
+    values: dict[str, Any], source: str, *, with_env: bool = True, env_source: dict[str, str] | None = None
+) -> LLMSettings:
+    """Validated settings; an error names the setting and where its value came from (`env_source`: the
+    environment variable of each setting the environment gave, when `values` did not)."""
     try:
         return LLMSettings(**values) if with_env else LLMSettings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "settings"
         shown = "" if "api_key" in name.lower() else f" (got {first.get('input')!r})"
+        field = _field_of(str(first["loc"][0])) if first["loc"] else None
+        if env_source and field in env_source and field not in values:
+            source = f"environment variable {env_source[field]}"
         raise ConfigError(f"setting {name}: {first['msg']}{shown}; from {source}") from None
+
+
+def _field_of(name: str) -> str:
+    """The setting a validation error's location names (an alias such as OPENAI_BASE_URL, or the field)."""
+    for field, info in LLMSettings.model_fields.items():
+        aliases = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
+        if name == field or name in [str(a) for a in aliases]:
+            return field
+    return name
 
 
 def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tuple[LLMSettings, str | None]:
@@ -133,13 +153,14 @@ def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tu
     """
     file_values = load_config_file(config_path_)
     chosen = config_path(config_path_)
-    _validated(file_values, f"config file {chosen}", with_env=False)  # a bad file value is named as such
+    if file_values:  # a bad file value is named as such
+        _validated(file_values, f"config file {chosen}", with_env=False)
     given = {k: v for k, v in cli.items() if v is not None}
     # The environment sits between the two: pydantic-settings reads it under init values, so the file's values
     # are only passed for names that neither an option nor the environment sets.
     env_set = _env_names()
     merged = {k: v for k, v in file_values.items() if k not in env_set} | given
-    settings = _validated(merged, "options and environment")
+    settings = _validated(merged, "options", env_source=env_set)
     notice = None
     if settings.model is None:
         if settings.base_url is None and settings.api_key is None:
@@ -152,15 +173,21 @@ def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tu
             settings.model = DEFAULT_OPENAI_MODEL
         else:
             raise ConfigError(f"--model is required with endpoint {settings.endpoint_identity()}")
+    elif not settings.is_baseline and settings.base_url is None and settings.api_key is None:
+        raise ConfigError(
+            f"model {settings.model} has no endpoint: no API key and no base URL; set OPENAI_API_KEY (for "
+            "api.openai.com) or give --base-url (a local or other OpenAI-compatible server)"
+        )
     return settings, notice
 
 
-def _env_names() -> set[str]:
-    """Setting names that the environment sets."""
-    names = set()
+def _env_names() -> dict[str, str]:
+    """Setting names that the environment sets, each with the variable that sets it."""
+    names = {}
     for name, field in LLMSettings.model_fields.items():
         aliases = field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else []
         candidates = [str(a) for a in aliases] or [f"EXTRACT_{name.upper()}"]
-        if any(os.environ.get(c) for c in candidates):
-            names.add(name)
+        found = [c for c in candidates if os.environ.get(c)]
+        if found:
+            names[name] = found[0]
     return names

@@ -43,9 +43,24 @@ def guarded(call: Callable[[], T]) -> T:
         raise fail(str(exc)) from None
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("incident-extractor")
+        except PackageNotFoundError:  # run from a source tree that is not installed
+            from .. import __version__ as number
+        typer.echo(f"incident-extractor {number}")
+        raise typer.Exit()
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
 ) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
-from .app import EXIT_FAILED, app, fail, guarded, in_loop, out, prepare, progress_bar
+from .app import EXIT_FAILED, app, err, fail, guarded, in_loop, out, prepare, progress_bar
 from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
 from .store import cluster_scores_of, print_cluster_scores, run_cluster_scores
 from .tables import print_comparison, print_scores, print_sets
+
+if TYPE_CHECKING:
+    from ..evaluation.golden import GoldenSet
+    from ..models import GoldArticle
 
 
 @app.command("eval")
@@ -61,6 +66,8 @@ def eval_command(
     elif all_sets:
         print_sets([(chosen.name, chosen.development, result.scores.all) for chosen, result in results], out)
         print_cluster_scores([(c.name, run_cluster_scores(r.run_dir, c.gold())) for c, r in results], out)
+        for chosen, result in results:
+            out.print(f"golden set {chosen.name}: run stored in {result.run_dir}", highlight=False)
     else:
         chosen, result = results[0]
         print_summary(result.summary, str(result.run_dir))
@@ -80,23 +87,53 @@ def check_threshold(f1: float | None, fail_under: float | None) -> None:
         raise fail(f"incident F1 {f1 or 0.0:.3f} is below --fail-under {fail_under}", EXIT_FAILED)
 
 
+GoldenOfRun = Annotated[
+    Optional[str],
+    typer.Option(
+        "--golden",
+        help="Golden set: seed, news-dev, news-test, adversarial, or a labels .jsonl file (default: the set the "
+        "run's manifest records, else seed).",
+    ),
+]
+
+
+def scored_against(golden: str | None, paths: list[Path]) -> tuple[GoldenSet, dict[str, GoldArticle], str]:
+    """The golden set for stored runs (see `golden_of_runs`), its labels, and where the choice came from."""
+    from ..evaluation.evaluate import golden_of_runs
+
+    chosen, origin = guarded(lambda: golden_of_runs(golden, paths))
+    return chosen, guarded(chosen.gold), origin
+
+
+def say_what_was_read(chosen: GoldenSet, origin: str, paths: list[Path]) -> None:
+    """On stderr: the golden set scored against and why, and the older, foreign and cut lines of each run."""
+    from ..store.runs import load_run_records
+
+    err.print(f"golden set {chosen.name} ({origin})", highlight=False)
+    for path in paths:
+        _, counts = guarded(lambda path=path: load_run_records(path))
+        for note in counts.notes():
+            err.print(f"{path}: {note}", highlight=False)
+
+
 @app.command()
 def score(
     predictions: Annotated[
         str, typer.Argument(help="Predictions JSONL (an `extract run` output), or a run id/folder.")
     ],
-    golden: Golden = "seed",
+    golden: GoldenOfRun = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     as_json: AsJson = False,
     fail_under: FailUnder = None,
 ) -> None:
     """Score stored predictions against the golden labels (no LLM call)."""
     from ..evaluation.evaluate import score_predictions
-    from ..evaluation.golden import golden_set
     from ..store.runs import predictions_path
 
-    gold = guarded(lambda: golden_set(golden).gold())
-    scores, _ = guarded(lambda: score_predictions(predictions_path(predictions, runs_dir), gold))
+    path = guarded(lambda: predictions_path(predictions, runs_dir))
+    chosen, gold, origin = scored_against(golden, [path])
+    scores, _ = guarded(lambda: score_predictions(path, gold, golden_name=chosen.name))
+    say_what_was_read(chosen, origin, [path])
     if as_json:
         typer.echo(scores.to_json())
     else:
@@ -109,7 +146,7 @@ def score(
 def compare(
     run_a: Annotated[str, typer.Argument(help="Baseline run: run id, run folder or predictions JSONL.")],
     run_b: Annotated[str, typer.Argument(help="Candidate run, compared against RUN_A.")],
-    golden: Golden = "seed",
+    golden: GoldenOfRun = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
     primary_only: Annotated[bool, typer.Option(help="Compare on primary incidents only.")] = False,
     as_json: AsJson = False,
@@ -117,13 +154,14 @@ def compare(
     """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
     from ..evaluation.compare import compare as compare_runs
     from ..evaluation.evaluate import score_predictions
-    from ..evaluation.golden import golden_set
     from ..store.runs import predictions_path
 
-    gold = guarded(lambda: golden_set(golden).gold())
+    paths = [guarded(lambda ref=ref: predictions_path(ref, runs_dir)) for ref in (run_a, run_b)]
+    chosen, gold, origin = scored_against(golden, paths)
     (scores_a, preds_a), (scores_b, preds_b) = (
-        guarded(lambda ref=ref: score_predictions(predictions_path(ref, runs_dir), gold)) for ref in (run_a, run_b)
+        guarded(lambda path=path: score_predictions(path, gold, golden_name=chosen.name)) for path in paths
     )
+    say_what_was_read(chosen, origin, paths)
     view = "primary" if primary_only else "all"
     comparison = compare_runs(getattr(scores_a, view), getattr(scores_b, view), preds_a, preds_b, gold)
     if as_json:

@@ -54,6 +54,12 @@ def review_command(
         other = None
         if len(refs) > 1:
             other = guarded(lambda: load_source(refs[1], feed=feed, runs_dir=runs_dir, texts=first.articles or None))
+    for source in (first, other):
+        for note in source.lines.notes() if source else []:  # "3 line(s) in an older record format, read"
+            err.print(f"{source.label}: {note}", highlight=False)
+    if first.no_feed:
+        err.print("[yellow]warning:[/] article texts are missing (the run names no feed): give the feed the run read "
+                  "with --feed FEED", highlight=False)  # fmt: skip
     html = render(first, other, events, title, compress)
     size = guarded(lambda: write_page(output, html))
     err.print(f"wrote {output} ({size / 1e6:.2f} MB, {len(first.records)} articles)", highlight=False)

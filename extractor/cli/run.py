@@ -59,7 +59,7 @@ def run(
     from ..feeds import iter_articles
     from ..pipeline.article import run_identity
     from ..pipeline.backends import create_backend
-    from ..pipeline.run import RunSummary, run_feed
+    from ..pipeline.run import RunSummary, counted, run_feed
     from ..store.dbsink import DatabaseSink
     from ..store.resume import ResumeState, prepare_resume
     from ..store.writers import open_writer
@@ -80,6 +80,11 @@ def run(
 
             attach_budget(backend, max_cost, batch=batch)
         state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
+        if state.older:
+            err.print(f"{state.older} line(s) in an older record format, read from {output}", highlight=False)
+        if state.foreign:
+            err.print(f"[yellow]warning:[/] {state.foreign} foreign line(s) kept in {output} (a newer record format, "
+                      "or not a valid record); their articles run again", highlight=False)  # fmt: skip
         if state.unreadable:
             err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
                       "their articles run again", highlight=False)  # fmt: skip
@@ -95,7 +100,8 @@ def run(
     if batch:
         return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded, settings.prefilter)
     summary = RunSummary()
-    progress = progress_bar(None, quiet)  # a stream's length is not known in advance
+    articles, total = guarded(lambda: counted(articles, done))  # None: a long stream, its length is not known
+    progress = progress_bar(total, quiet)
     work = run_feed(
         articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
         skip_ids=done, summary=summary, prefilter=settings.prefilter, on_record=lambda _: progress.advance(progress.task_ids[0]),

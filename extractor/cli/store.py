@@ -59,7 +59,7 @@ def cluster_db(path: str, run_id: str | None, rules=None, judge=None) -> list[Ev
     from ..events.storage import update_events
     from ..store.database import open_db
 
-    with open_db(path) as db:
+    with open_db(path, create=False) as db:
         return update_events(db, run_id, rules or DEFAULT_RULES, judge)
 
 
@@ -100,7 +100,7 @@ def export(
 
     def work() -> int:
         check_format(fmt)
-        with open_db(db) as opened:
+        with open_db(db, create=False) as opened:
             rows = export_rows(opened, what, run)
         if output == "-":
             return write_export(rows, fmt, sys.stdout)

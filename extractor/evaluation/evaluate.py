@@ -13,13 +13,15 @@ from pathlib import Path
 
 from ..errors import GoldenError
 from ..llm import PromptTemplate, schema_hash
-from ..models import Article, ArticleRecord, GoldArticle
+from ..models import RECORD_FORMAT, Article, ArticleRecord, GoldArticle
 from ..pipeline import ResultCache, RunSummary, create_backend, run_feed
 from ..settings import LLMSettings
 from ..store import load_predictions, open_writer
-from ..store.runs import METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, new_run_dir, save_manifest
+from ..store.runs import (
+    METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, manifest_of, new_run_dir, save_manifest,
+)
 from .fewshot import seed_examples
-from .golden import GoldenSet
+from .golden import GoldenSet, golden_set, named_sets, recorded_set
 from .metrics import PredFilter, RunScores, score
 
 
@@ -46,13 +48,38 @@ class Evaluation:
 
 
 def score_predictions(
-    path: Path, gold: dict[str, GoldArticle], scope: PredFilter | None = None
+    path: Path, gold: dict[str, GoldArticle], scope: PredFilter | None = None, golden_name: str | None = None
 ) -> tuple[Scores, dict[str, ArticleRecord]]:
-    """The views of a predictions file (the scoped one when `scope` is given), and its records."""
+    """The views of a predictions file (the scoped one when `scope` is given), and its records. A run none of
+    whose articles the golden set labels is refused: it would score as all misses against the wrong set."""
     predictions, invalid = load_predictions(path)
+    if predictions and gold and not set(predictions) & set(gold):
+        raise GoldenError(
+            f"no article of {path} is in golden set {golden_name or '(given)'} ({len(predictions)} run article(s), "
+            f"{len(gold)} labelled): score it against the run's own set (--golden)"
+        )
     views = [score(predictions, gold, primary_only=p, n_invalid_lines=invalid) for p in (False, True)]
     scoped = score(predictions, gold, n_invalid_lines=invalid, keep=scope) if scope else None
     return Scores(*views, scoped=scoped), predictions
+
+
+def golden_of_runs(ref: str | None, paths: list[Path]) -> tuple[GoldenSet, str]:
+    """The golden set to score stored runs against, and where it came from: `ref` when given, else the set the
+    runs' manifests record (they must agree), else the seed set (a plain JSONL output has no manifest)."""
+    if ref is not None:
+        return golden_set(ref), "--golden"
+    found: dict[str, GoldenSet] = {}
+    for path in paths:
+        manifest = manifest_of(path)
+        chosen = recorded_set(manifest.golden_set, manifest.golden_split, manifest.golden) if manifest else None
+        if chosen is not None:
+            found.setdefault(f"{chosen.name}|{chosen.labels}|{chosen.split}", chosen)
+    if len(found) > 1:
+        names = " and ".join(chosen.name for chosen in found.values())
+        raise GoldenError(f"the runs were scored against different golden sets ({names}); name one with --golden")
+    if found:
+        return next(iter(found.values())), "the run's manifest"
+    return golden_set("seed"), "default: no manifest names a set"
 
 
 async def evaluate_set(
@@ -62,9 +89,10 @@ async def evaluate_set(
     articles, gold = golden.load()
     source = ";".join(str(feed) for feed in golden.feeds)
     label = f"{golden.name} ({golden.labels}{', split ' + golden.split if golden.split else ''})"
+    ref = golden.name if named_sets().get(golden.name) == golden else str(golden.labels)
     return await evaluate(
         settings, prompt, cache, articles=articles, gold=gold, source=source, golden_label=label,
-        golden_sha256=file_sha256(golden.labels), **options,
+        golden_sha256=file_sha256(golden.labels), golden_ref=ref, golden_split=golden.split, **options,
     )  # fmt: skip
 
 
@@ -79,6 +107,8 @@ async def evaluate(
     golden_label: str,
     golden_sha256: str,
     runs_dir: Path,
+    golden_ref: str | None = None,
+    golden_split: str | None = None,
     name: str | None = None,
     price_per_million: tuple[float, float] | None = None,
     on_record: Callable[[ArticleRecord], None] | None = None,
@@ -95,7 +125,8 @@ async def evaluate(
         run_id=run_dir.name, started=dt.datetime.now(dt.timezone.utc), backend=backend.name, model=backend.model,
         endpoint=backend.endpoint, prompt_name=backend.prompt_name, prompt_hash=backend.prompt_hash,
         schema_hash=schema_hash(), modes=[], parameters=parameters, code_revision=code_revision(),
-        feed=source, golden=golden_label, golden_sha256=golden_sha256,
+        feed=source, golden=golden_label, golden_set=golden_ref, golden_split=golden_split,
+        golden_sha256=golden_sha256, format=RECORD_FORMAT,
     )  # fmt: skip
     save_manifest(run_dir, manifest)
     modes: set[str] = set()

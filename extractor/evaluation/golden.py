@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,27 @@ def golden_set(ref: str, feed: str | None = None) -> GoldenSet:
     if path.resolve() == DEFAULT_PATH.resolve() and feed is None:
         return sets["seed"]
     return GoldenSet(path.stem, path, (Path(feed) if feed else GOLDEN_FEED,))
+
+
+def recorded_set(golden_set_ref: str | None, split: str | None, label: str) -> GoldenSet | None:
+    """The golden set a stored run's manifest records (`golden_set` and `golden_split`, or for older manifests the
+    label 'news-dev (/path/labels.jsonl, split dev)'); None when it names no set this program can find (a
+    benchmark such as MUC-4 has no labels file)."""
+    sets = named_sets()
+    if golden_set_ref:
+        if golden_set_ref in sets:
+            return sets[golden_set_ref]
+        path = Path(golden_set_ref)
+        return GoldenSet(path.stem, path, (GOLDEN_FEED,), split=split) if path.is_file() else None
+    match = re.fullmatch(r"(?P<name>.+?) \((?P<labels>.+?)(?:, split (?P<split>\w+))?\)", label.strip())
+    head = match["name"] if match else label.split(" (", 1)[0].strip()
+    if head in sets:
+        return sets[head]
+    labels = Path(match["labels"]) if match else Path(head)
+    if labels.suffix == ".jsonl" and labels.is_file():
+        same = [g for g in sets.values() if g.labels.resolve() == labels.resolve() and g.split == (match and match["split"])]
+        return same[0] if same else GoldenSet(labels.stem, labels, (GOLDEN_FEED,), split=match and match["split"])
+    return None
 
 
 def load_golden(path: str | Path = DEFAULT_PATH) -> dict[str, GoldArticle]:

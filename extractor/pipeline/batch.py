@@ -120,9 +120,37 @@ def load_job(cache_dir: Path, job_id: str | None = None) -> BatchJob:
         if not (directory / STATE).is_file():
             raise OutputError(f"no batch job {job_id!r} in {root}")
     try:
-        return BatchJob(directory, json.loads((directory / STATE).read_text(encoding="utf-8")))
-    except ValueError:
+        state = json.loads((directory / STATE).read_text(encoding="utf-8"))
+    except (ValueError, OSError):
         raise OutputError(f"batch job state {directory / STATE} is unreadable") from None
+    problem = _state_problem(state)
+    if problem:
+        raise OutputError(f"batch job state {directory / STATE} is incomplete ({problem}); "
+                          "submit the articles again with extract run FEED --batch")  # fmt: skip
+    return BatchJob(directory, state)
+
+
+# The keys of a job's state.json and the type of each (see `submit`; the CLI adds output, settings and prompt).
+_STATE_KEYS = {"job": str, "identity": dict, "rounds": list, "requests": dict, "output": str, "settings": dict,
+               "prompt": dict}  # fmt: skip
+_ROUND_KEYS, _REQUEST_KEYS = ("batch_id", "ids", "collected"), ("status",)
+
+
+def _state_problem(state: object) -> str | None:
+    """What a job state lacks to be collected (None when nothing): a missing key, or one of another type."""
+    if not isinstance(state, dict):
+        return "not a JSON object"
+    missing = [key for key in _STATE_KEYS if key not in state]
+    if missing:
+        return f"missing {', '.join(missing)}"
+    wrong = [key for key, kind in _STATE_KEYS.items() if not isinstance(state[key], kind)]
+    if wrong:
+        return f"{', '.join(wrong)} of the wrong type"
+    if not all(isinstance(r, dict) and all(k in r for k in _ROUND_KEYS) for r in state["rounds"]):
+        return f"a round without {', '.join(_ROUND_KEYS)}"
+    if not all(isinstance(r, dict) and all(k in r for k in _REQUEST_KEYS) for r in state["requests"].values()):
+        return "a request without a status"
+    return None
 
 
 async def submit(

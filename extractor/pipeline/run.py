@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from itertools import chain
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -138,3 +139,22 @@ async def run_feed(
         summary.elapsed_s = time.perf_counter() - started
         await backend.aclose()
     return summary
+
+
+def counted(
+    articles: Iterable[Article],
+    skip_ids: frozenset[str] | set[str] = frozenset(),
+    *,
+    limit: int = 10_000,
+    max_chars: int = 16_000_000,
+) -> tuple[Iterator[Article], int | None]:
+    """The articles again, and how many records a run of them writes (distinct ids not in `skip_ids`) when the
+    source ends within `limit` articles and `max_chars` characters of text; None for a longer stream, whose length
+    is not known in advance (it is not read ahead further, so memory stays bounded)."""
+    iterator, buffer, chars = iter(articles), [], 0
+    for article in iterator:
+        buffer.append(article)
+        chars += len(article.text)
+        if len(buffer) >= limit or chars >= max_chars:
+            return chain(buffer, iterator), None
+    return iter(buffer), len({article.id for article in buffer} - set(skip_ids))

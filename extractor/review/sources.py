@@ -13,7 +13,8 @@ from ..errors import ExtractorError, RunStoreError
 from ..evaluation.golden import golden_set, named_sets
 from ..feeds.sources import iter_articles
 from ..models import Article, ArticleRecord, GoldArticle
-from ..store.runs import DEFAULT_RUNS_DIR, METRICS, Manifest, load_manifest, load_predictions, predictions_path
+from ..store.records import LineCounts
+from ..store.runs import DEFAULT_RUNS_DIR, METRICS, Manifest, load_manifest, load_run_records, predictions_path
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class ReviewSource:
     golden_name: str | None = None
     invalid_lines: int = 0
     notes: list[str] = field(default_factory=list)
+    lines: LineCounts = field(default_factory=LineCounts)  # older, foreign and cut lines of the predictions
+    no_feed: bool = False  # a JSONL output without a manifest and no --feed: the page has no article texts
 
 
 def load_source(
@@ -48,7 +51,8 @@ def load_source(
     golden set. A feed that cannot be read is a note on the page, not an error (the page then shows no text).
     """
     path = predictions_path(ref, runs_dir)
-    records_map, invalid = load_predictions(path)
+    records_map, counts = load_run_records(path)
+    invalid = counts.unreadable
     if not records_map and invalid:
         raise RunStoreError(f"{ref}: no valid record ({invalid} unreadable line(s)); is it a run output?")
     folder = path.parent
@@ -60,8 +64,9 @@ def load_source(
         manifest=manifest,
         metrics=metrics,
         invalid_lines=invalid,
+        lines=counts,
     )
-    golden_ref = golden or (_golden_ref(manifest.golden) if manifest else None)
+    golden_ref = golden or (_golden_ref(manifest) if manifest else None)
     run_feeds = [f for f in manifest.feed.split(";") if f] if manifest else []
     if golden_ref:
         own_feed = feed or (run_feeds[0] if len(run_feeds) == 1 else None)
@@ -72,6 +77,7 @@ def load_source(
         feeds = [feed] if feed else run_feeds
         if not feeds and texts is None:
             source.notes.append("no feed given (--feed): article texts are not shown")
+            source.no_feed = True
     if texts is not None:
         source.articles = texts
     else:
@@ -107,9 +113,12 @@ def _is_named(ref: str) -> bool:
     return ref in named_sets()
 
 
-def _golden_ref(label: str) -> str | None:
-    """The golden set a manifest names: 'news-test (/path/labels.jsonl, split test)' -> 'news-test', a labels path
-    -> that path; None for anything else (a benchmark such as MUC-4 that has no labels file)."""
+def _golden_ref(manifest: Manifest) -> str | None:
+    """The golden set a manifest names: its `golden_set`, else from its label: 'news-test (/path/labels.jsonl, split
+    test)' -> 'news-test', a labels path -> that path; None for anything else (a benchmark such as MUC-4)."""
+    if manifest.golden_set:
+        return manifest.golden_set
+    label = manifest.golden
     head = label.split(" (", 1)[0].strip()
     if _is_named(head):
         return head
@@ -124,7 +133,7 @@ def _golden_ref(label: str) -> str | None:
 def _manifest(folder: Path) -> Manifest | None:
     try:
         return load_manifest(folder)
-    except (ValueError, OSError):
+    except (ValueError, OSError, RunStoreError):
         return None
 
 

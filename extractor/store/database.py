@@ -24,17 +24,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import sqlite_utils
+from pydantic import ValidationError
 
 from ..errors import StoreError
-from ..models import Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..models import RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from .records import upgrade_incident
 from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
 DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another one before giving up
 
 
-def open_db(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> IncidentDB:
-    """The incident database at `path`, created or migrated to the current schema."""
-    return IncidentDB(path, timeout=timeout)
+def open_db(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> IncidentDB:
+    """The incident database at `path`, created (unless `create` is false: readers refuse a missing file) or
+    migrated to the current schema."""
+    return IncidentDB(path, timeout=timeout, create=create)
 
 
 def content_hash(article: Article) -> str:
@@ -61,11 +64,13 @@ def _now() -> str:
 class IncidentDB:
     """One open incident database (see the module docstring)."""
 
-    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> None:
         self.path = Path(path)
         self.timeout = timeout
         if self.path.is_dir():
             raise StoreError(f"{self.path} is a folder, not a database file")
+        if not create and str(path) != ":memory:" and not self.path.exists():
+            raise StoreError(f"no incident database {self.path} (`extract run --db {self.path}` creates one)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None, check_same_thread=False)
@@ -87,7 +92,9 @@ class IncidentDB:
         message = str(exc)
         if "locked" in message or "busy" in message:
             return f"database {self.path} is locked by another writer (waited {self.timeout:g} s); try again later"
-        if "not a database" in message or "malformed" in message:
+        if "malformed" in message:
+            return f"database {self.path} is damaged ({message}); restore it from a copy or rebuild it with run --db"
+        if "not a database" in message:
             return f"{self.path} is not an incident database (not SQLite: {message})"
         return f"database {self.path}: {message}"
 
@@ -133,6 +140,9 @@ class IncidentDB:
             raise StoreError(self._explain(exc)) from None
         try:
             yield
+        except sqlite3.DatabaseError as exc:  # a damaged page, a full disk: one line, nothing of the block kept
+            self.db.conn.rollback()
+            raise StoreError(self._explain(exc)) from None
         except BaseException:
             self.db.conn.rollback()
             raise
@@ -148,8 +158,10 @@ class IncidentDB:
     def __enter__(self) -> IncidentDB:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: BaseException | None, traceback: object) -> None:
         self.close()
+        if isinstance(exc, sqlite3.DatabaseError):  # a damaged page met while reading: one line, not a traceback
+            raise StoreError(self._explain(exc)) from None
 
     # -- runs -----------------------------------------------------------------------------------------------------
 
@@ -160,7 +172,7 @@ class IncidentDB:
             if not self.db["runs"].count_where("run_id = ?", [run_id]):
                 fields = ("backend", "model", "endpoint", "prompt_name", "prompt_hash", "schema_hash", "config_hash")
                 self.db["runs"].insert({"run_id": run_id, **{k: identity.get(k) for k in fields}, "feed": feed,
-                                        "started": _now()})  # fmt: skip
+                                        "started": _now(), "format": RECORD_FORMAT})  # fmt: skip
             self._make_current(run_id)
         return run_id
 
@@ -193,8 +205,11 @@ class IncidentDB:
 
     def stored(self, run_id: str, article_id: str) -> tuple[str, str] | None:
         """(content hash, status) of the article's extraction in `run_id`, or None."""
-        row = self.db.execute("SELECT content_hash, status FROM extractions WHERE run_id = ? AND article_id = ?",
-                              [run_id, article_id]).fetchone()  # fmt: skip
+        try:
+            row = self.db.execute("SELECT content_hash, status FROM extractions WHERE run_id = ? AND article_id = ?",
+                                  [run_id, article_id]).fetchone()  # fmt: skip
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(self._explain(exc)) from None
         return (row[0], row[1]) if row else None
 
     def write_record(self, run_id: str, article: Article, record: ArticleRecord) -> int:
@@ -226,6 +241,8 @@ class IncidentDB:
                 "status": record.status, "error": record.error, "raw_output": record.raw_output,
                 "warnings": json.dumps(warnings, ensure_ascii=False), "ungrounded_dropped": record.ungrounded_dropped,
                 "provenance": record.provenance.model_dump_json(), "extracted_at": now, "replaced_incidents": replaced,
+                "format": record.format, "irrelevant_dropped": record.irrelevant_dropped,
+                "skip_reason": record.skip_reason, "windows": record.windows, "window_cap_hit": record.window_cap_hit,
             })  # fmt: skip
             for n, incident in enumerate(record.incidents):
                 self._insert_incident(run_id, extraction_id, article, n, incident)
@@ -267,7 +284,7 @@ class IncidentDB:
         incidents: dict[str, list[GroundedIncident]] = {}
         for row in self.db.query("SELECT extraction_id, json FROM incidents WHERE run_id = ? ORDER BY extraction_id, n",
                                  [chosen]):  # fmt: skip
-            incidents.setdefault(row["extraction_id"], []).append(GroundedIncident.model_validate_json(row["json"]))
+            incidents.setdefault(row["extraction_id"], []).append(_incident(row["json"]))
         records = []
         sql = ("SELECT e.*, a.title, a.link, a.published FROM extractions e JOIN articles a USING (article_id) "
                "WHERE e.run_id = ? ORDER BY e.rowid")  # fmt: skip
@@ -276,9 +293,10 @@ class IncidentDB:
                 article_id=row["article_id"], title=row["title"], link=row["link"], published=row["published"],
                 status=row["status"], incidents=incidents.get(row["extraction_id"], []),
                 ungrounded_dropped=row["ungrounded_dropped"], warnings=json.loads(row["warnings"] or "[]"),
-                error=row["error"], raw_output=row["raw_output"],
+                error=row["error"], raw_output=row["raw_output"], irrelevant_dropped=row["irrelevant_dropped"],
+                skip_reason=row["skip_reason"], windows=row["windows"], window_cap_hit=bool(row["window_cap_hit"]),
                 provenance=Provenance.model_validate_json(row["provenance"]),
-            ))  # fmt: skip
+            ))  # fmt: skip  (an older row is read in the current format, like an older JSONL line)
         return records
 
     def article_text(self, article_id: str) -> str | None:
@@ -314,6 +332,14 @@ class IncidentDB:
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: self.db[name].count for name in sorted(OUR_TABLES)}
+
+
+def _incident(text: str) -> GroundedIncident:
+    """A stored incident; one of an older record format gets what its format lacks (see store/records.py)."""
+    try:
+        return GroundedIncident.model_validate_json(text)
+    except ValidationError:
+        return GroundedIncident.model_validate(upgrade_incident(json.loads(text)))
 
 
 def _iso(value: dt.datetime | None) -> str | None:

@@ -35,6 +35,9 @@ def export_rows(db: IncidentDB, what: str, run_id: str | None = None) -> list[di
     """The rows of `what` ('incidents' or 'events') for a run (the current one by default)."""
     if what not in EXPORT_WHAT:
         raise StoreError(f"cannot export {what!r} (choose {' or '.join(EXPORT_WHAT)})")
+    runs = [row["run_id"] for row in db.runs()]
+    if run_id is not None and run_id not in runs:
+        raise StoreError(f"no run {run_id!r} in {db.path} (runs: {', '.join(runs) or 'none'})")
     chosen = run_id or db.current_run()
     if chosen is None:
         raise StoreError(f"{db.path} holds no run yet (run `extract run FEED --db {db.path}` first)")

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OutputError
-from ..models import ArticleRecord
+from .records import parse_record
 
 # Provenance fields that decide the answer; config_hash is absent from outputs of older versions.
 IDENTITY = ("model", "endpoint", "prompt_hash", "schema_hash", "config_hash")
@@ -25,7 +25,9 @@ class ResumeState:
     """What an existing output already holds."""
 
     done: set[str] = field(default_factory=set)  # articles whose last record is ok
-    unreadable: int = 0  # lines kept in the file that are not records; their articles run again
+    unreadable: int = 0  # lines kept in the file that are not JSON (cut by a crash); their articles run again
+    older: int = 0  # records of an earlier record format, read like current ones
+    foreign: int = 0  # records of a newer record format (or invalid ones), kept; their articles run again
 
 
 def prepare_resume(path: str, expected: dict[str, Any]) -> ResumeState:
@@ -54,9 +56,12 @@ def prepare_resume(path: str, expected: dict[str, Any]) -> ResumeState:
                     theirs = provenance.get(key)
                     if theirs != expected.get(key) and not (key == "config_hash" and theirs is None):
                         differences.setdefault(key, theirs)
-                if not differences and not _valid(data):
-                    state.unreadable += 1
-                    continue
+                if not differences:
+                    kind, _ = parse_record(data)
+                    if kind == "foreign":
+                        state.foreign += 1
+                        continue
+                    state.older += kind == "older"
                 status[data["article_id"]] = data.get("status")
     except OSError as exc:
         raise OutputError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -78,14 +83,6 @@ def _json_object(line: str) -> dict[str, Any] | None:
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
-
-
-def _valid(data: dict[str, Any]) -> bool:
-    try:
-        ArticleRecord.model_validate(data)
-    except ValueError:
-        return False
-    return True
 
 
 def _end_with_newline(file: Path) -> None:

@@ -13,11 +13,11 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, ValidationError
 
 from ..errors import OutputError, RunStoreError
 from ..models import ArticleRecord, Usage
-from .records import read_records, records_by_id
+from .records import LineCounts, read_record_file, records_by_id
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -26,6 +26,7 @@ DEFAULT_RUNS_DIR = Path("runs")
 
 
 class Manifest(BaseModel):
+    format: int = Field(default=1, description="Record format of the run's predictions (RECORD_FORMAT); absent: 1.")
     run_id: str
     started: dt.datetime
     finished: dt.datetime | None = None
@@ -40,6 +41,10 @@ class Manifest(BaseModel):
     code_revision: str
     feed: str
     golden: str
+    golden_set: str | None = Field(
+        default=None, description="The golden set scored against: a named set, or a labels file (path)."
+    )
+    golden_split: str | None = None
     golden_sha256: str
     articles: int = 0
     failed: int = 0
@@ -54,6 +59,10 @@ def new_run_dir(runs_dir: Path, model: str, prompt_name: str | None, name: str |
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
     label = name or f"{stamp}-{model}-{prompt_name or 'rules'}"
     path = runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", label)
+    for number in range(2, 100) if name is None else ():  # runs started in the same second (eval --all)
+        if not path.exists():
+            break
+        path = runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{label}-{number}")
     if path.exists():
         raise RunStoreError(f"run folder already exists: {path}")
     path.mkdir(parents=True)
@@ -66,7 +75,21 @@ def save_manifest(run_dir: Path, manifest: Manifest) -> None:
 
 def load_manifest(run_dir: Path) -> Manifest | None:
     path = run_dir / MANIFEST
-    return Manifest.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        return Manifest.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValidationError) as exc:
+        raise RunStoreError(f"cannot read the run manifest {path}: {_first_line(exc)}") from None
+
+
+def manifest_of(predictions: Path) -> Manifest | None:
+    """The manifest of the run a predictions file belongs to (a run folder's predictions.jsonl), or None."""
+    return load_manifest(predictions.parent) if predictions.name == PREDICTIONS else None
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def predictions_path(ref: str, runs_dir: Path = DEFAULT_RUNS_DIR) -> Path:
@@ -80,12 +103,19 @@ def predictions_path(ref: str, runs_dir: Path = DEFAULT_RUNS_DIR) -> Path:
 
 
 def load_predictions(path: str | Path) -> tuple[dict[str, ArticleRecord], int]:
-    """The records of a stored run keyed by article_id (a later line wins) and the number of invalid lines."""
+    """The records of a stored run keyed by article_id (a later line wins) and the number of lines that gave no
+    record (foreign or cut; lines of an older record format are read)."""
+    records, counts = load_run_records(path)
+    return records, counts.unreadable
+
+
+def load_run_records(path: str | Path) -> tuple[dict[str, ArticleRecord], LineCounts]:
+    """The records of a stored run keyed by article_id (a later line wins) and the kinds of lines met."""
     try:
-        records, invalid = read_records(path)
+        records, counts = read_record_file(path)
     except OutputError:
         raise RunStoreError(f"cannot read predictions {path}") from None
-    return records_by_id(records), invalid
+    return records_by_id(records), counts
 
 
 def file_sha256(path: Path) -> str:

@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -115,8 +115,20 @@ CREATE TABLE adjudications (
 );
 """
 
+# Version 3: every field of a record is stored, so a record read back equals the one written: the record format,
+# the incidents the relevance check dropped, why the pre-filter skipped the article, and its windows. Rows of
+# earlier files get what an older record lacks (format 1, nothing dropped, no reason, one window).
+_V3 = """
+ALTER TABLE extractions ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE extractions ADD COLUMN irrelevant_dropped INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE extractions ADD COLUMN skip_reason TEXT;
+ALTER TABLE extractions ADD COLUMN windows INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE extractions ADD COLUMN window_cap_hit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+"""
+
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",
