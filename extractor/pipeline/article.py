@@ -22,6 +22,9 @@ from .types import check_types
 from .windowed import Extracted, extract_article
 
 
+BUDGET_GRACE_S = 1.0  # past the article budget, the backstop cancels the article's work
+
+
 async def extract_one(
     article: Article, backend: Backend, cache: ResultCache | None = None, *, drop_ungrounded: bool = False
 ) -> ArticleRecord:
@@ -38,7 +41,8 @@ async def extract_one(
     budget = getattr(backend, "article_budget", None)
     try:
         work = extract_article(article, backend, cache)  # whole, or window by window when long
-        extracted = await (asyncio.wait_for(work, budget) if budget else work)
+        # The backend stops its own requests at the budget (and says why); this is the backstop for everything else.
+        extracted = await (asyncio.wait_for(work, budget + BUDGET_GRACE_S) if budget else work)
     except asyncio.TimeoutError:
         return _record(
             article, backend, started,
