@@ -7,7 +7,9 @@ names as the options, e.g.:
     model = "gpt-4o-mini"
     base_url = "http://127.0.0.1:8000/v1"
     structured_output = "auto"
-    concurrency = 8
+    concurrency = 8          # at most MAX_CONCURRENCY (256): more is a ConfigError
+    fetch_timeout = 30       # seconds a feed URL's whole download may take (a total deadline, not per read)
+    max_feed_bytes = 52428800  # a feed URL's body larger than this is refused
 
 Environment: `EXTRACT_<NAME>` for every setting (`EXTRACT_MODEL`, `EXTRACT_CONCURRENCY`, ...), and the
 OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL`. A wrong type or an unknown name is a ConfigError
@@ -35,6 +37,7 @@ from .errors import ConfigError
 MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 BASELINE_MODEL = "baseline"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+MAX_CONCURRENCY = 256  # articles in progress at once, at most (each holds a task, a request and its text)
 StructuredOutput = Literal["auto", "json_schema", "json_object_schema", "json_object", "prompt"]
 
 
@@ -61,7 +64,9 @@ class LLMSettings(BaseSettings):
     retry_max_wait: float = Field(default=60.0, ge=0)
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
-    concurrency: int = Field(default=4, ge=1)
+    concurrency: int = Field(default=4, ge=1, le=MAX_CONCURRENCY)  # more is refused: one line, exit 2
+    fetch_timeout: float = Field(default=30.0, gt=0)  # seconds a feed URL's whole download may take
+    max_feed_bytes: int = Field(default=50 * 1024 * 1024, ge=1)  # a feed URL's body above this is refused
     db: str | None = None  # `extract run --db`: the incident database to write (SQLite)
     # USD per million tokens by model, over the shipped table (extractor/llm/data/prices.json) and price_file:
     # prices = {"my-model" = {input = 0.2, cached_input = 0.1, output = 0.8, batch_discount = 0.5}}

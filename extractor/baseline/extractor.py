@@ -9,6 +9,7 @@ sentences after them unless they say "the attack". What it cannot do is listed i
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,11 @@ from .groups import find_groups
 from ..codebook.relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
+# Long articles are read in the LLM path's windows (pipeline/windowed.py, the LLM defaults of max_input_chars and
+# max_windows): the rules' work per window is bounded, so an article's cost grows with its length at most linearly
+# and stops at the cap, instead of growing with the square of its sentences.
+WINDOW_CHARS = 24000
+MAX_WINDOWS = 8
 _SINK = object()
 _BACK_REFERENCE = re.compile(r"\bthe (?:attack|assault|strike|bombing|blast|ambush|raid|explosion)\b", re.IGNORECASE)
 _NOT_A_TARGET = re.compile(
@@ -89,12 +95,16 @@ class BaselineBackend:
     mode = "rules"
     prompt_name: str | None = None
     prompt_hash: str | None = None
+    window_chars = WINDOW_CHARS
+    max_windows = MAX_WINDOWS
 
     def cache_identity(self) -> dict[str, Any]:
         return {"backend": self.name, "version": VERSION}
 
     async def extract(self, article: Article) -> BackendResult:
-        return BackendResult(incidents=extract_incidents(article), attempts=0, mode=self.mode)
+        """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop."""
+        incidents = await asyncio.to_thread(extract_incidents, article)
+        return BackendResult(incidents=incidents, attempts=0, mode=self.mode)
 
     async def aclose(self) -> None:
         return None

@@ -17,6 +17,7 @@ from ..errors import ExtractorError
 from .options import SettingOptions
 
 if TYPE_CHECKING:
+    from ..feeds import FetchLimits
     from ..settings import LLMSettings
 
 app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
@@ -69,6 +70,16 @@ def main(
     )
     for noisy in ("httpx", "httpx2", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def fetch_limits(llm: SettingOptions) -> FetchLimits:
+    """The bounds on fetching a feed URL (settings fetch_timeout, max_feed_bytes), from the options, the
+    environment and the config file; resolved quietly (the command's own settings_of gives any notice)."""
+    from ..feeds import FetchLimits
+    from ..settings import resolve_settings
+
+    settings, _ = resolve_settings(llm.settings(), llm.config)
+    return FetchLimits(timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)
 
 
 def settings_of(llm: SettingOptions) -> LLMSettings:

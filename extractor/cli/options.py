@@ -22,7 +22,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
         None,
     ),
     "prompt": (Annotated[str, typer.Option(help="Prompt name in prompts/ (or a path to a .md file).")], DEFAULT_PROMPT),
-    "concurrency": (Annotated[int | None, typer.Option(min=1, help="Articles in progress at once (default 4).")], None),
+    "concurrency": (Annotated[int | None, typer.Option(min=1, help="Articles in progress at once (default 4, at most 256).")], None),
     "rpm": (Annotated[int | None, typer.Option(min=1, help="Client-side limit: requests per minute.")], None),
     "tpm": (Annotated[int | None, typer.Option(min=1, help="Client-side limit: estimated tokens per minute.")], None),
     "temperature": (Annotated[float | None, typer.Option(help="Sampling temperature (default 0).")], None),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ..errors import BudgetExceeded, ConfigError, ExtractorError
-from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, in_loop, prepare, progress_bar
+from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, fetch_limits, guarded, in_loop, prepare, progress_bar
 from .batch import submit_batch
 from .options import Quiet, SettingOptions, with_setting_options
 
@@ -70,7 +70,8 @@ def run(
             raise ConfigError("--resume needs a JSONL output file (-o FILE)")
         if batch and (output == "-" or fmt != "jsonl"):
             raise ConfigError("--batch needs a JSONL output file (-o FILE)")
-        stream = iter_articles(feed, lambda warning: err.print(f"[yellow]warning:[/] {warning}", highlight=False))
+        warn = lambda warning: err.print(f"[yellow]warning:[/] {warning}", highlight=False)  # noqa: E731
+        stream = iter_articles(feed, warn, fetch_limits(llm))
         first = next(stream)  # a bad input is an error before anything is written
         settings, template, cache = prepare(llm)
         examples = seed_examples() if template.uses_examples else None

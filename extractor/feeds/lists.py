@@ -13,14 +13,18 @@ from pathlib import Path
 
 from ..errors import FeedError
 from ..models import Article
+from .fetch import FetchLimits
 from .stream import URL_SCHEMES, iter_feed
 
 log = logging.getLogger(__name__)
 Warn = Callable[[str], None]
 
 
-def iter_listed(path: str, sources: Iterator[str], warn: Warn | None = None) -> Iterator[Article]:
-    """The Articles of every feed in `sources` (the feeds listed in `path`), feed after feed."""
+def iter_listed(
+    path: str, sources: Iterator[str], warn: Warn | None = None, limits: FetchLimits | None = None
+) -> Iterator[Article]:
+    """The Articles of every feed in `sources` (the feeds listed in `path`), feed after feed (URLs fetched within
+    `limits`)."""
     emit = warn or log.warning
     listed = read = 0
     while True:
@@ -36,7 +40,7 @@ def iter_listed(path: str, sources: Iterator[str], warn: Warn | None = None) -> 
         listed += 1
         produced = False
         try:
-            for article in iter_feed(source, warn):
+            for article in iter_feed(source, warn, limits):
                 produced = True
                 yield article
         except FeedError as exc:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,10 +13,8 @@ import feedparser
 
 from ..errors import FeedError
 from ..models import Article
+from .fetch import FetchLimits, fetch
 from .html import html_to_text, strip_tracking
-
-FETCH_TIMEOUT_S = 30
-USER_AGENT = "incident-extractor/0.1 (+feed reader)"
 
 
 @dataclass
@@ -31,9 +27,10 @@ class Feed:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_feed(source: str) -> Feed:
-    """Read a feed from a file path or an http(s) URL; raise FeedError when nothing usable is there."""
-    data = _fetch(source) if source.startswith(("http://", "https://")) else _read(source)
+def load_feed(source: str, limits: FetchLimits | None = None) -> Feed:
+    """Read a feed from a file path or an http(s) URL (fetched within `limits`: a total deadline and a size cap);
+    raise FeedError when nothing usable is there."""
+    data = fetch(source, limits) if source.startswith(("http://", "https://")) else _read(source)
     if not data.strip():
         raise FeedError(f"feed is empty: {source}")
     parsed = parse_document(data)
@@ -50,24 +47,14 @@ def load_feed(source: str) -> Feed:
 
 def _read(source: str) -> bytes:
     path = Path(source)
+    if path.is_dir():
+        raise FeedError(f"{source} is a directory: give a feed file, a JSONL file or a text list of feeds")
     if not path.is_file():
         raise FeedError(f"feed file not found: {source}")
     try:
         return path.read_bytes()
     except OSError as exc:
         raise FeedError(f"cannot read {source}: {exc.strerror}") from None
-
-
-def _fetch(url: str) -> bytes:
-    """The feed's bytes, with a timeout and a clear error for HTTP and network failures."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-            return response.read()
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"{url}: HTTP {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise FeedError(f"{url}: cannot fetch ({getattr(exc, 'reason', exc)})") from None
 
 
 def parse_document(data: bytes) -> Any:

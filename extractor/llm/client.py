@@ -19,7 +19,7 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
 
 from ..backend import BackendResult
-from ..errors import BackendError, ConfigError, ExtractionFailed, ModeRejected, RateLimited
+from ..errors import BackendError, BackendTimeout, ConfigError, ExtractionFailed, ModeRejected, RateLimited
 from ..models import Article, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
@@ -30,7 +30,12 @@ from .prompts import PromptTemplate, fit_budget, render
 from .replies import CUT_ECHO_CHARS, InvalidOutput, cut_message, parse_extraction, reask_message
 from .schema import SCHEMA_NAME, bounds_hash, request_schema, schema_hash
 
+FIRST_REQUEST_GRACE_S = 1.0  # an article whose budget went before its first request: that request's bound
 MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten minutes
+
+
+class _BudgetSpent(BackendTimeout):
+    """The article's budget ran out before a request could be sent (after waiting for the rate limiter)."""
 
 
 class ModeMemory(Protocol):
@@ -67,6 +72,7 @@ class OpenAICompatBackend:
         self.prompt = prompt
         self.prompt_name, self.prompt_hash = prompt.name, prompt.hash
         self.window_chars, self.max_windows = settings.max_input_chars, settings.max_windows  # pipeline/windowed.py
+        self.article_budget = settings.article_budget  # seconds for all of an article's work (pipeline/article.py)
         self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
         self._modes = modes
         self._mode_key = f"{self.endpoint}|{self.model}"
@@ -232,9 +238,20 @@ class OpenAICompatBackend:
             retry=retry_if_exception(lambda e: isinstance(e, BackendError) and e.transient),
             reraise=True,
         )
+        last: BackendError | None = None
         async for attempt in retrying:
             with attempt:
-                return await self._request(mode, messages, result)
+                if last is not None and time.monotonic() >= deadline:
+                    raise last  # the budget ran out while waiting to retry: the article fails with the last error
+                try:
+                    return await self._request(mode, messages, result, deadline)
+                except _BudgetSpent:
+                    if last is not None:
+                        raise last from None
+                    raise
+                except BackendError as exc:
+                    last = exc
+                    raise
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, retry_state: Any) -> float:
@@ -248,20 +265,51 @@ class OpenAICompatBackend:
         )
         return backoff(retry_state)
 
-    async def _request(self, mode: str, messages: list[dict[str, str]], result: BackendResult) -> str:
+    async def _request(
+        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float | None = None
+    ) -> str:
+        """One request, bounded as a whole (connect, wait, every byte of the reply) by `--timeout` and by what is
+        left of the article's budget: a server that trickles its reply cannot keep it alive past either."""
         estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens
         chars = sum(len(m["content"]) for m in messages)
         reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
+        before = time.monotonic()
         async with self.limiter.request(estimate):
+            timeout = self.settings.timeout
+            left = deadline - time.monotonic() if deadline is not None else timeout
+            if left <= 0 and result.attempts == 0:  # the budget went waiting for others (limiter, mode negotiation):
+                left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
+            limit = min(timeout, left)
+            if limit <= 0:
+                if self.budget:
+                    self.budget.settle(reserved, Usage())
+                spent = f"article budget of {self.settings.article_budget:g} s spent (--article-budget)"
+                if deadline is not None and before < deadline:  # the rate limiter held the request past it
+                    raise RateLimited(f"{spent} waiting for the rate limit", status=None)
+                raise _BudgetSpent(spent)
             result.attempts += 1
             try:
-                response = await self._client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,  # type: ignore[arg-type]
-                    temperature=self.settings.temperature,
-                    max_tokens=self.settings.max_tokens,
-                    **_response_format(mode),
+                response = await asyncio.wait_for(
+                    self._client.chat.completions.create(
+                        model=self.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        temperature=self.settings.temperature,
+                        max_tokens=self.settings.max_tokens,
+                        **_response_format(mode),
+                    ),
+                    limit,
                 )
+            except asyncio.TimeoutError:
+                if self.budget:
+                    self.budget.settle(reserved, Usage())
+                which = f"--timeout {timeout:g} s" if limit >= timeout else (
+                    f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
+                )
+                raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
+            except asyncio.CancelledError:
+                if self.budget:
+                    self.budget.settle(reserved, Usage())
+                raise
             except openai.APIError as exc:
                 if self.budget:
                     self.budget.settle(reserved, Usage())  # a refused request is not billed

@@ -3,12 +3,13 @@ relevance post-check, the output record."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 
 from ..backend import Backend, BackendResult
-from ..errors import BackendError, ExtractionFailed
+from ..errors import BackendError, ExtractionFailed, scrub
 from ..llm.schema import schema_hash
 from ..models import Article, ArticleRecord, Provenance, Usage
 from .cache import ResultCache
@@ -18,7 +19,10 @@ from .grounding import ground
 from .places import place_incidents
 from .relevance import check_relevance
 from .types import check_types
-from .windowed import extract_article
+from .windowed import Extracted, extract_article
+
+
+BUDGET_GRACE_S = 1.0  # past the article budget, the backstop cancels the article's work
 
 
 async def extract_one(
@@ -27,11 +31,23 @@ async def extract_one(
     """The record for one article; a backend failure becomes a failed record, never an exception.
 
     ConfigError (bad credentials, unknown model) is raised: it would fail every article alike.
+    A backend with an `article_budget` (the LLM client: `--article-budget`) gets that many seconds for everything
+    the article needs (every window, request, retry and wait): past it the article fails, the run goes on.
+    The checks that follow the answer are CPU work on the whole text: they run in a worker thread, off the event
+    loop, so that a huge article does not hold up the others.
     """
     started = time.perf_counter()
     cache = cache if backend.cacheable else None
+    budget = getattr(backend, "article_budget", None)
     try:
-        extracted = await extract_article(article, backend, cache)  # whole, or window by window when long
+        work = extract_article(article, backend, cache)  # whole, or window by window when long
+        # The backend stops its own requests at the budget (and says why); this is the backstop for everything else.
+        extracted = await (asyncio.wait_for(work, budget + BUDGET_GRACE_S) if budget else work)
+    except asyncio.TimeoutError:
+        return _record(
+            article, backend, started,
+            error=f"BackendTimeout: article not finished within its budget of {budget:g} s (--article-budget)",
+        )  # fmt: skip
     except ExtractionFailed as exc:
         return _record(
             article,
@@ -50,6 +66,14 @@ async def extract_one(
             article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage,
             reasks=exc.reasks, notes=exc.warnings, cut=(exc.cut_replies, exc.cut_completion_tokens),
         )  # fmt: skip
+    return await asyncio.to_thread(_checked_record, article, backend, started, extracted, drop_ungrounded)
+
+
+def _checked_record(
+    article: Article, backend: Backend, started: float, extracted: Extracted, drop_ungrounded: bool
+) -> ArticleRecord:
+    """The record of an answered article: dates resolved, types and figures checked, quotes grounded, the
+    relevance post-check, places."""
     result = extracted.result
     resolved, notes = resolve_relative_dates(result.incidents, article.published)
     typed, type_fixes = check_types(resolved, article.text, article.title)
@@ -139,7 +163,7 @@ def _record(
         cut_replies=result.cut_replies if result else cut[0],
         cut_completion_tokens=result.cut_completion_tokens if result else cut[1],
     )
-    return ArticleRecord(
+    return ArticleRecord(  # what came from the endpoint is scrubbed: a hostile server may echo the key
         article_id=article.id,
         title=article.title,
         link=article.link,
@@ -149,9 +173,9 @@ def _record(
         incidents=incidents or [],
         ungrounded_dropped=dropped,
         irrelevant_dropped=irrelevant,
-        warnings=(result.warnings if result else []) + (notes or []),
-        error=error,
-        raw_output=raw,
+        warnings=[scrub(w) for w in (result.warnings if result else []) + (notes or [])],
+        error=scrub(error) if error else error,
+        raw_output=scrub(raw) if raw else raw,
         windows=windows[0],
         window_cap_hit=windows[1],
         provenance=provenance,

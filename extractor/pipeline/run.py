@@ -16,6 +16,7 @@ from typing import Protocol
 
 from ..backend import Backend
 from ..models import Article, ArticleRecord, Usage
+from ..settings import MAX_CONCURRENCY
 from .article import extract_one, skipped_record
 from .cache import ResultCache
 from .prefilter import skip_reason
@@ -101,7 +102,7 @@ async def run_feed(
     """
     summary = summary if summary is not None else RunSummary()
     started = time.perf_counter()
-    n_workers = max(1, concurrency)
+    n_workers = max(1, min(concurrency, MAX_CONCURRENCY))  # library callers too: never a task per article
     queue: asyncio.Queue[Article | None] = asyncio.Queue(maxsize=2 * n_workers)  # a stream is read as it is used
 
     async def produce() -> None:

@@ -5,11 +5,13 @@ as overlapping windows (`windows.py`), each sent as the article with that window
 (`Article.part`, rendered as a note in the prompt), each cached under its own key, at most `max_windows` of them.
 The windows' incidents are merged (`merge.py`); what every window cost is summed, failed windows included. A window
 that fails fails the article (windows already answered stay in the cache, so a re-run or `--resume` asks only for
-the rest). Backends without `window_chars` (the offline baseline) always get the whole article.
+the rest). Backends without `window_chars` always get the whole article; the offline baseline has windows of its own
+size (baseline/extractor.py), so its work per article is bounded too.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from ..backend import Backend, BackendResult
@@ -36,7 +38,10 @@ async def extract_article(article: Article, backend: Backend, cache: ResultCache
     """The article's incidents (before grounding) from `backend`, through `cache`; raises what the backend raises,
     carrying the cost of every window asked so far."""
     size = getattr(backend, "window_chars", None)
-    split = split_windows(article.text, size, getattr(backend, "max_windows", DEFAULT_MAX_WINDOWS)) if size else None
+    limit = getattr(backend, "max_windows", DEFAULT_MAX_WINDOWS)
+    split = None
+    if size and len(article.text) > size:  # splitting a long text is CPU work: off the event loop
+        split = await asyncio.to_thread(split_windows, article.text, size, limit)
     if split is None or split.needed == 1:
         result, hit = await _ask(article, backend, cache)
         return Extracted(result, hit)
