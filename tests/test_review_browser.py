@@ -29,7 +29,10 @@ ARGS = [
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium, or set EXTRACT_CHROMIUM")
+        message = f"no Chromium at {CHROMIUM}: apt-get install chromium, or set EXTRACT_CHROMIUM"
+        if os.environ.get("EXTRACT_REQUIRE_BROWSER") == "1":  # CI (.ci/run) installs it: missing there is a failure
+            pytest.fail(message)
+        pytest.skip(message)
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
