@@ -138,12 +138,49 @@ _SECRETS = re.compile(
 )
 
 
+_KNOWN_SECRETS: set[str] = set()  # the credentials in use (the configured API key): hidden wherever they show
+_TOKEN = re.compile(r"[A-Za-z0-9_\-.*…~+/=]{4,}")
+_MASK = re.compile(r"[*.…]+|x{3,}|X{3,}")
+MIN_SECRET_PART = 4  # a piece of a token this long that begins or ends the key is part of the key
+MIN_SECRET_INNER = 8  # ... and a piece this long found anywhere in the key
+
+
+def remember_secret(value: str | None) -> None:
+    """Register a credential: `scrub` hides it, and any part of it, from then on (logs, errors, records)."""
+    if value and len(value) >= MIN_SECRET_INNER:
+        _KNOWN_SECRETS.add(value)
+
+
+def hide_secret(text: str, secret: str | None) -> str:
+    """`text` without `secret`, whole or in part: a server may echo it masked (`sk-abcde****wxyz`, first and
+    last characters kept) or cut; every token holding a prefix or suffix of it (4+ characters, around any mask),
+    or 8+ characters of it, becomes '***'."""
+    if not secret or len(secret) < MIN_SECRET_PART:
+        return text
+    text = text.replace(secret, "***")
+
+    def hide(match: re.Match[str]) -> str:
+        token = match.group()
+        for part in filter(None, _MASK.split(token)):
+            for piece in {part, part.strip("-_=+/~")}:
+                if len(piece) >= MIN_SECRET_PART and (secret.startswith(piece) or secret.endswith(piece)):
+                    return "***"
+                if len(piece) >= MIN_SECRET_INNER and piece in secret:
+                    return "***"
+        return token
+
+    return _TOKEN.sub(hide, text)
+
+
 def scrub(text: str) -> str:
-    """`text` with anything that looks like a credential replaced by '***' (server messages can echo keys)."""
+    """`text` with anything that looks like a credential replaced by '***' (server messages can echo keys), and
+    every registered credential (`remember_secret`) hidden whole or in part."""
 
     def hide(match: re.Match[str]) -> str:
         found = match.group()
         cut = max(found.rfind("="), found.rfind(":"), found.rfind(" "))
         return found[: cut + 1] + "***" if cut >= 0 and not found.startswith("sk-") else "***"
 
+    for secret in _KNOWN_SECRETS:
+        text = hide_secret(text, secret)
     return _SECRETS.sub(hide, text)

@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import ConfigError
+from .errors import ConfigError, remember_secret
 
 MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 BASELINE_MODEL = "baseline"
@@ -166,6 +166,7 @@ def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tu
     env_set = _env_names()
     merged = {k: v for k, v in file_values.items() if k not in env_set} | given
     settings = _validated(merged, "options", env_source=env_set)
+    remember_secret(settings.api_key)  # never shown: logs and errors hide it from here on (errors.scrub)
     notice = None
     if settings.model is None:
         if settings.base_url is None and settings.api_key is None:

@@ -56,6 +56,17 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _scrubbed(record: logging.LogRecord) -> bool:
+    """Every log line with credentials hidden (errors.scrub: the key in use, whole or in part, and key shapes)."""
+    from ..errors import scrub
+
+    message = record.getMessage()
+    clean = scrub(message)
+    if clean != message:
+        record.msg, record.args = clean, ()
+    return True
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
@@ -63,11 +74,9 @@ def main(
         bool, typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_time=False, show_path=False)],
-    )
+    handler = RichHandler(console=err, show_time=False, show_path=False)
+    handler.addFilter(_scrubbed)  # a server may echo the key in a header or a body that -v logs
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(message)s", handlers=[handler])
     for noisy in ("httpx", "httpx2", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,10 +20,12 @@ from urllib.request import url2pathname
 from ..errors import FeedError
 from ..models import Article
 from .fetch import FetchLimits
+from .identity import distinct_ids
 from .jsonl import iter_jsonl
 from .lists import is_source_line, iter_listed, opml_sources, text_sources
 from .stream import URL_SCHEMES, iter_feed
 
+log = logging.getLogger(__name__)
 Kind = Literal["feed", "jsonl", "opml", "list"]
 SNIFF_BYTES = 8192  # how much of a file is read to tell what it is
 _BOM = b"\xef\xbb\xbf"
@@ -38,13 +41,18 @@ def iter_articles(
     A generator: nothing is read before the first article is asked for, and no more than one line (JSONL) or one
     batch of items (a large feed) is held at a time; URLs and feed files up to stream.STREAM_THRESHOLD_BYTES are
     read whole; a URL is fetched within `limits` (a total deadline and a size cap: settings fetch_timeout and
-    max_feed_bytes). A `file://` URL is read as the file it names; a directory is a FeedError. Warnings (skipped
+    max_feed_bytes). Items sharing an id but not their content get ids of their own (identity.py, with a
+    warning). A `file://` URL is read as the file it names; a directory is a FeedError. Warnings (skipped
     lines, entries or feeds) go to `warn` as they happen (by default they are logged); a source that gives no
     article at all raises FeedError.
     """
     source = local_path(source)
     if Path(source).is_dir():
         raise FeedError(f"{source} is a directory: give a feed file, a JSONL file or a text list of feeds")
+    yield from distinct_ids(_read(source, warn, limits), source, warn or log.warning)
+
+
+def _read(source: str, warn: Callable[[str], None] | None, limits: FetchLimits | None) -> Iterator[Article]:
     kind = source_kind(source)
     if kind == "jsonl":
         yield from iter_jsonl(source, warn)

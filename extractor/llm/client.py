@@ -19,7 +19,15 @@ import openai
 from tenacity import AsyncRetrying, retry_if_exception, wait_exponential_jitter
 
 from ..backend import BackendResult
-from ..errors import BackendError, BackendTimeout, ConfigError, ExtractionFailed, ModeRejected, RateLimited
+from ..errors import (
+    BackendError,
+    BackendTimeout,
+    ConfigError,
+    ExtractionFailed,
+    ModeRejected,
+    RateLimited,
+    remember_secret,
+)
 from ..models import Article, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
@@ -83,6 +91,7 @@ class OpenAICompatBackend:
         self.price = lookup(price_table(settings.prices, settings.price_file), self.model)  # None: unknown
         self.budget: Budget | None = None  # a --max-cost cap, shared by the run's requests
         self._negotiation = asyncio.Lock()
+        remember_secret(settings.api_key)  # hidden from every log line, error and record from now on
         self._client = client or openai.AsyncOpenAI(
             api_key=settings.api_key or "no-key",
             base_url=settings.base_url,

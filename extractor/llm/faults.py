@@ -16,6 +16,7 @@ from ..errors import (
     ModeRejected,
     RateLimited,
     ServerError,
+    hide_secret,
     scrub,
 )
 
@@ -86,9 +87,11 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def scrub_key(error: BackendError | ConfigError, key: str | None) -> BackendError | ConfigError:
-    """The error with the configured key itself removed from its message, whatever its shape."""
-    if key and len(key) >= 4 and key in str(error):
-        error.args = (str(error).replace(key, "***"),)
+    """The error with the configured key removed from its message, whole or in part (a masked echo keeps no
+    prefix or suffix of it)."""
+    message = hide_secret(str(error), key)
+    if message != str(error):
+        error.args = (message,)
     return error
 
 

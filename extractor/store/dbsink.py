@@ -33,7 +33,12 @@ class DatabaseSink:
 
     def select(self, articles: Iterable[Article]) -> Iterator[Article]:
         """The articles that need extracting: unknown to this run, changed since it stored them, or failed."""
+        selected: set[str] = set()
         for article in articles:
+            if article.id in selected:  # the same id twice in one input: run_feed counts and skips the repeat
+                yield article
+                continue
+            selected.add(article.id)
             stored = self.db.stored(self.run_id, article.id)
             if stored is None:
                 self.counts.new += 1
