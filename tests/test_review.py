@@ -287,3 +287,15 @@ def test_a_run_without_its_feed_is_shown_without_texts_and_says_so():
 def test_a_golden_set_that_labels_none_of_the_articles_is_refused():
     with pytest.raises(RunStoreError, match="has a label in golden set seed"):
         load_source(str(FIXTURES / "predictions.jsonl"), feed=FEED, golden="seed")
+
+
+@pytest.mark.parametrize(
+    ("link", "live"),
+    [("https://example.org/a", True), (" HTTP://example.org/a ", True), ("javascript:alert(1)", False),
+     ("  JavaScript:alert(1)", False), ("data:text/html,<b>", False), ("vbscript:x", False), ("//evil.example", False),
+     ("https://example.org/a b", False), (None, False)],
+)  # fmt: skip
+def test_only_web_addresses_become_links(link, live):
+    from extractor.review.views import web_link
+
+    assert (web_link(link) is not None) is live

@@ -6,6 +6,7 @@ downloads a browser): opened from disk, an incident selected, a country filter, 
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 from pathlib import Path
@@ -210,3 +211,31 @@ def test_screenshot_is_not_blank(page, run_page, tmp_path):
     assert max(ImageStat.Stat(image).stddev) > 20
     highlight = (0xFF, 0xD5, 0x4F)  # the first incident's colour
     assert any(colour == highlight for _, colour in colours), "the highlighted evidence is on screen"
+
+
+@pytest.mark.parametrize("link", ["  JaVaScript:document.body.dataset.pwned='1'", "data:text/html,<b>x</b>"])
+def test_a_feed_link_that_is_not_a_web_address_is_shown_as_text(page, tmp_path, link):
+    lines = (FIXTURES / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    first["link"] = link
+    records = tmp_path / "records.jsonl"
+    records.write_text("\n".join([json.dumps(first), *lines[1:]]) + "\n", encoding="utf-8")
+    path = tmp_path / "review.html"
+    write_page(path, render(load_source(str(records), feed=FEED)))
+    open_page(page, path)
+    page.click(f"#list li:has-text('{first['title']}')")
+    meta = page.locator("#detail .meta")
+    assert meta.locator("a").count() == 0  # no live link at all
+    assert link.strip() in meta.inner_text()  # shown, as text
+    page.click("#list li:has-text('Soldiers killed in central Mali')")  # an https link stays a link
+    assert page.locator("#detail .meta a").get_attribute("href").startswith("https://")
+
+
+def test_the_policy_blocks_inline_handlers_but_runs_the_page_script(page, run_page):
+    open_page(page, run_page)  # data-ready: the page's own script ran under the policy
+    policy = page.get_attribute("meta[http-equiv='Content-Security-Policy']", "content")
+    assert "script-src 'sha256-" in policy and "default-src 'none'" in policy
+    page.evaluate("""() => { const b = document.createElement('button'); b.id = 'probe';
+                             b.setAttribute('onclick', "document.body.dataset.pwned = '1'");
+                             document.body.appendChild(b); b.click(); }""")
+    assert page.get_attribute("body", "data-pwned") is None

@@ -109,3 +109,7 @@ FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incid
 RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]
 RunName = Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Force = Annotated[
+    bool,
+    typer.Option("--force", help="Replace -o even if it is a database or an existing file of another kind."),
+]

@@ -9,7 +9,7 @@ import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
 from .app import app, err, fail, guarded
-from .options import RunsDir
+from .options import Force, RunsDir
 
 
 @app.command("review")
@@ -33,8 +33,10 @@ def review_command(
         typer.Option("--compress/--no-compress", help="Embed the data gzipped (default: when over 2 MB)."),
     ] = None,
     runs_dir: RunsDir = DEFAULT_RUNS_DIR,
+    force: Force = False,
 ) -> None:
     """Write a self-contained HTML review page: evidence highlighted, gold vs predicted, events, charts."""
+    from ..outputs import REVIEW_PAGE, check_output
     from ..review.page import render, write_page
     from ..review.sources import load_source
 
@@ -43,6 +45,7 @@ def review_command(
         raise fail("give one run to review, or two to compare")
     if not refs and db is None:
         raise fail("give a run (JSONL output or stored run) or --db")
+    guarded(lambda: check_output(output, REVIEW_PAGE, inputs=[*refs, feed, golden, db], force=force))
     events = None
     if db is not None:
         from ..review.database import load_database

@@ -10,7 +10,7 @@ import typer
 from ..errors import BudgetExceeded, ConfigError, ExtractorError
 from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, fetch_limits, guarded, in_loop, prepare, progress_bar
 from .batch import submit_batch
-from .options import Quiet, SettingOptions, with_setting_options
+from .options import Force, Quiet, SettingOptions, with_setting_options
 
 if TYPE_CHECKING:
     from ..pipeline.run import RunSummary
@@ -50,6 +50,7 @@ def run(
                      "or changed articles are extracted, then events are rebuilt."),
     ] = None,
     no_events: Annotated[bool, typer.Option("--no-events", help="With --db: do not rebuild the events.")] = False,
+    force: Force = False,
     quiet: Quiet = False,
     *,
     llm: SettingOptions,
@@ -94,7 +95,8 @@ def run(
                 raise ConfigError("--db is incremental by itself: drop --batch / --resume")
             sink = open_db_sink(db or settings.db, backend, feed)
             return sink.select(chain([first], stream)), settings, cache, backend, state.done, sink
-        return chain([first], stream), settings, cache, backend, state.done, open_writer(output, fmt, append=resume)
+        writer = open_writer(output, fmt, append=resume, force=force, inputs=[feed])
+        return chain([first], stream), settings, cache, backend, state.done, writer
 
     articles, settings, cache, backend, done, writer = guarded(setup)
     output = str(writer.db.path) if isinstance(writer, DatabaseSink) else output

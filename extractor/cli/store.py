@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from .app import app, err, fail, guarded, out, settings_of
-from .options import SettingOptions, with_setting_options
+from .options import Force, SettingOptions, with_setting_options
 
 if TYPE_CHECKING:
     from ..events.models import Event
@@ -93,22 +93,22 @@ def export(
     what: Annotated[str, typer.Option("--what", help="incidents (one row per incident) or events.")] = "incidents",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
     run: RunId = None,
+    force: Force = False,
 ) -> None:
     """Export a run's incidents or events from the incident database as CSV, JSONL or GeoJSON."""
+    from ..outputs import EXPORT, AtomicFile, check_output
     from ..store.database import open_db
     from ..store.export import check_format, export_rows, write_export
 
     def work() -> int:
         check_format(fmt)
+        check_output(output, EXPORT, inputs=[db], force=force)
         with open_db(db, create=False) as opened:
             rows = export_rows(opened, what, run)
         if output == "-":
             return write_export(rows, fmt, sys.stdout)
-        try:
-            with open(output, "w", encoding="utf-8", newline="") as stream:
-                return write_export(rows, fmt, stream)
-        except OSError as exc:
-            raise fail(f"cannot write {output}: {exc.strerror}") from None
+        with AtomicFile(output, newline="") as stream:  # a failure leaves an earlier export whole
+            return write_export(rows, fmt, stream)
 
     written = guarded(work)
     err.print(f"{written} {what} exported" + (f" -> {output}" if output != "-" else ""), highlight=False)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from ..llm import prompts as prompt_store
 from .app import EXIT_FAILED, app, fail, guarded, out
+from .options import Force
 
 cache_app = typer.Typer(help="Inspect or clear the on-disk result cache.", no_args_is_help=True)
 prompts_app = typer.Typer(help="List, show and diff the versioned prompt templates in prompts/.", no_args_is_help=True)
@@ -75,8 +76,10 @@ def schema(
         Path | None,
         typer.Option("--output", "-o", help="Where to write (default: schemas/ of a checkout; else stdout)."),
     ] = None,
+    force: Force = False,
 ) -> None:
     """Write the extraction JSON schema to schemas/ (or check that the shipped one is current)."""
+    from ..outputs import SCHEMA, check_output
     from ..llm.schema import default_schema_target, schema_json, shipped_schema, write_schema
 
     if check:
@@ -90,4 +93,5 @@ def schema(
     if target is None:
         typer.echo(schema_json(), nl=False)
         return
-    typer.echo(f"wrote {write_schema(target)}")
+    guarded(lambda: check_output(target, SCHEMA, force=force))
+    typer.echo(f"wrote {guarded(lambda: write_schema(target))}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import Extraction
+from ..outputs import AtomicFile
 from ..resources import checkout_dir, data_path
 
 SCHEMA_NAME = "incident_extraction"
@@ -64,8 +65,9 @@ def default_schema_target() -> Path | None:
 
 
 def write_schema(path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(schema_json(), encoding="utf-8")
+    """Write the schema to `path` (a temporary file renamed into place)."""
+    with AtomicFile(path) as target:
+        target.write(schema_json())
     return path
 
 

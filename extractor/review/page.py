@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import hashlib
 import gc
 import gzip
 import json
@@ -17,7 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from ..errors import OutputError
+from ..outputs import AtomicFile
 from .charts import bar_chart, column_chart, range_chart
 from .sources import ReviewSource
 from .views import article_entry, compare_view, gold_view, scores_of
@@ -176,6 +177,14 @@ def _page_data(
             "gold": source.gold is not None}  # fmt: skip
 
 
+def content_security_policy(script: str) -> str:
+    """The page's policy: its one script (by hash) runs, nothing else does: no inline event handlers, no remote
+    script, style, image, font or connection, no form posts, no frames; the page's own styles and SVG stay."""
+    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
+    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
+            "connect-src 'none'; form-action 'none'; base-uri 'none'; frame-src 'none'; object-src 'none'")
+
+
 def render(
     source: ReviewSource,
     other: ReviewSource | None = None,
@@ -188,6 +197,7 @@ def render(
     templates = Path(__file__).parent / "templates"
     data = page_data(source, other, events)
     data_type, embedded = embed_data(data, compress)
+    script = "\n" + (templates / "review.js").read_text(encoding="utf-8") + "\n"
     return env.get_template("review.html.j2").render(
         title=title or f"Review: {source.label}" + (f" vs {other.label}" if other else ""),
         generated=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
@@ -201,17 +211,14 @@ def render(
         data=embedded,
         data_type=data_type,
         css=Markup((templates / "review.css").read_text(encoding="utf-8")),
-        script=Markup((templates / "review.js").read_text(encoding="utf-8")),
+        script=Markup(script),
+        csp=content_security_policy(script),
     )
 
 
 def write_page(path: str | Path, html: str) -> int:
     """Write the page (atomically: a temporary file renamed), returning its size in bytes."""
+    with AtomicFile(path) as page:
+        page.write(html)
     target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    try:
-        temporary.write_text(html, encoding="utf-8")
-        temporary.replace(target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
-    return target.stat().st_size
+    return target.stat().st_size if target.is_file() else len(html.encode("utf-8"))

@@ -4,6 +4,7 @@ what changed between two runs."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -15,6 +16,15 @@ from ..models import ArticleRecord, GoldArticle, GoldIncident, GroundedIncident,
 from .cards import card
 from .highlight import highlight
 from .sources import ReviewSource
+
+_WEB = re.compile(r"https?://[^\s]+", re.IGNORECASE)
+
+
+def web_link(link: str | None) -> str | None:
+    """The link if it is an http(s) URL, else None: a feed's `javascript:` or `data:` link is shown, never live."""
+    text = (link or "").strip()
+    return text if _WEB.fullmatch(text) else None
+
 
 # field_counts names -> the card row they mark (a date inside the accepted range is right; a killed range must
 # be exact to be right, as in the scorer's strict view)
@@ -59,7 +69,8 @@ def article_entry(record: ArticleRecord, source: ReviewSource, cost_per_token: f
     return {
         "id": record.article_id,
         "title": record.title,
-        "link": record.link,
+        "link": web_link(record.link),
+        "link_text": record.link,
         "published": published.isoformat() if published else None,
         "day": published.date().isoformat() if published else None,
         "feed": source.feeds.get(record.article_id),

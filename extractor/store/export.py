@@ -6,12 +6,12 @@ GeoJSON, RFC 7946 section 3.2), so no row is lost; every other column is a prope
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import StoreError
+from .cells import SafeDictWriter
 from .database import IncidentDB
 
 EXPORT_FORMATS = ("csv", "jsonl", "geojson")
@@ -55,9 +55,10 @@ def write_export(rows: Iterable[dict[str, Any]], fmt: str, stream: IO[str]) -> i
     rows = list(rows)
     if fmt == "csv":
         columns = list(rows[0]) if rows else []
-        writer = csv.DictWriter(stream, fieldnames=columns)
+        writer = SafeDictWriter(stream, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(rows)
+        for row in rows:
+            writer.writerow(row)
     elif fmt == "jsonl":
         for row in rows:
             stream.write(json.dumps(_decoded(row), ensure_ascii=False) + "\n")

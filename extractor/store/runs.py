@@ -65,7 +65,12 @@ def new_run_dir(runs_dir: Path, model: str, prompt_name: str | None, name: str |
         path = runs_dir / re.sub(r"[^A-Za-z0-9._-]+", "_", f"{label}-{number}")
     if path.exists():
         raise RunStoreError(f"run folder already exists: {path}")
-    path.mkdir(parents=True)
+    if runs_dir.exists() and not runs_dir.is_dir():
+        raise RunStoreError(f"--runs-dir {runs_dir} is not a folder")
+    try:
+        path.mkdir(parents=True)
+    except OSError as exc:
+        raise RunStoreError(f"cannot create the run folder {path}: {exc.strerror or exc}") from None
     return path
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from pathlib import Path
+from collections.abc import Iterable
 from typing import IO, Protocol
 
 from ..errors import OutputError
 from ..models import ArticleRecord, Count, GroundedIncident
+from ..outputs import RECORDS_CSV, RECORDS_JSONL, AtomicFile, check_output
+from .cells import SafeDictWriter
 
 FORMATS = ("jsonl", "csv")
 CSV_COLUMNS = [
@@ -77,7 +78,7 @@ class CsvWriter:
 
     def __init__(self, stream: IO[str], write_header: bool = True) -> None:
         self._stream = stream
-        self._csv = csv.DictWriter(stream, fieldnames=CSV_COLUMNS)
+        self._csv = SafeDictWriter(stream, fieldnames=CSV_COLUMNS)
         if write_header:
             self._csv.writeheader()
 
@@ -138,16 +139,25 @@ def _incident_row(index: int, incident: GroundedIncident) -> dict[str, object]:
     }
 
 
-def open_writer(path: str, fmt: str, *, append: bool = False) -> RecordWriter:
-    """A writer to `path` ('-' is stdout); `append` continues an existing file."""
+def open_writer(
+    path: str,
+    fmt: str,
+    *,
+    append: bool = False,
+    force: bool = False,
+    inputs: Iterable[str | None] = (),
+) -> RecordWriter:
+    """A writer to `path` ('-' is stdout); `append` continues an existing file.
+
+    Records are written in place, flushed per article (the file is the run's journal: `--resume` reads it after a
+    crash); `path` must be safe to replace first (not an input, a database or a foreign file unless `force`:
+    `extractor.outputs`)."""
     if fmt not in FORMATS:
         raise OutputError(f"unknown format {fmt!r} (choose {' or '.join(FORMATS)})")
     if path == "-":
-        stream: IO[str] = sys.stdout
+        stream: IO[str] | AtomicFile = sys.stdout
     else:
-        try:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            stream = open(path, "a" if append else "w", encoding="utf-8", newline="" if fmt == "csv" else None)
-        except OSError as exc:
-            raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+        kind = RECORDS_JSONL if fmt == "jsonl" else RECORDS_CSV
+        check_output(path, kind, inputs=inputs, force=force or append)  # appending: resume checked the lines
+        stream = AtomicFile(path, newline="" if fmt == "csv" else None, append=append, in_place=True)
     return JsonlWriter(stream) if fmt == "jsonl" else CsvWriter(stream, write_header=not append)

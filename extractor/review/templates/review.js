@@ -183,13 +183,15 @@
     if (c.warnings_b.length) html += '<div class="warnings">B: ' + c.warnings_b.map(esc).join("<br>") + "</div>";
     return html + provHtml(c.prov_b, "run B");
   }
+  function webLink(link) { return typeof link === "string" && /^https?:\/\/\S+$/i.test(link.trim()); }
   function openArticle(i) {
     var a = ARTS[i];
     state.current = i;
     document.querySelectorAll("#list li").forEach(function (li) { li.classList.toggle("sel", +li.dataset.i === i); });
     var html = "<h2>" + esc(a.title) + "</h2><p class=\"meta\">" +
       esc([a.published, a.feed, a.id].filter(Boolean).join(" \u00b7 ")) +
-      (a.link ? ' \u00b7 <a href="' + esc(a.link) + '" rel="noreferrer">original</a>' : "") + "</p>";
+      (webLink(a.link) ? ' \u00b7 <a href="' + esc(a.link.trim()) + '" rel="noreferrer noopener">original</a>'
+        : a.link_text ? ' \u00b7 link (not a web address, not opened): <code>' + esc(a.link_text) + "</code>" : "") + "</p>";
     html += '<p><span class="badge ' + (a.status === "ok" ? "ok" : "bad") + '">' + esc(a.status) + "</span>" +
       '<span class="badge">' + a.incidents.length + " incident(s)</span>" +
       (a.ungrounded ? '<span class="badge bad">ungrounded evidence</span>' : "") +
@@ -273,6 +275,7 @@
     fill($("f-feed"), distinct("feed"));
     fill($("f-country"), distinct("countries"));
     fill($("f-type"), distinct("types"));
+    $("filters").addEventListener("submit", function (e) { e.preventDefault(); });
     $("filters").addEventListener("input", applyFilters);
     $("filters").addEventListener("change", applyFilters);
     $("list").addEventListener("click", function (e) {
