@@ -150,6 +150,14 @@ class GroundedIncident(Incident):
     geo_precision: Literal[1, 2, 3] | None = Field(
         default=None, description="1 the town itself, 2 near a town, 3 a first-level region (ACLED's codes)."
     )
+    admin2: str | None = Field(default=None, description="Second-level division (district, county, LGA), if known.")
+    # Set by date resolution after extraction, never by the LLM.
+    time_precision: Literal[1, 2, 3] | None = Field(
+        default=None, description="How exact `date` is (ACLED's codes): 1 the day, 2 within a week, 3 within a month."
+    )
+    date_source: Literal["text", "published"] | None = Field(
+        default=None, description="Where `date` came from: the article's words, or its publication date."
+    )
 
 
 class Article(BaseModel):
@@ -206,7 +214,7 @@ class Provenance(BaseModel):
 # The version of the record format (a line of the output JSONL, a row of the database, a stored run). Raise it when
 # a record or incident field is added, removed or changes meaning, and teach the reader (store/records.py) what an
 # older line lacks. Lines written before records were versioned carry no `format`: they are version 1.
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 
 
 class ArticleRecord(BaseModel):
