@@ -162,15 +162,17 @@ def test_extract_events_keeps_ids_when_run_again_and_tunes_the_rules() -> None:
 
 def _borderline_db() -> None:
     """Two reports the rules allow but do not merge: same day and region, a bombing and a suicide attack on
-    different targets (affinity 0.40, just under 0.45)."""
+    different targets (affinity 0.40, just under 0.45), whose texts share little (cosine under 0.2)."""
     from extractor.models import Article, ArticleRecord, Provenance
     from extractor.store.database import open_db
     from extractor.store.dbsink import DatabaseSink
 
     db = open_db("x.db")
     sink = DatabaseSink(db, db.register_run({"model": "m", "config_hash": "c"}))
+    texts = ["A blast hit a gendarmerie post in Bamako on Tuesday, destroying two vehicles.",
+             "A suicide bomber struck civilians queueing at a crowded market near the river."]
     for n, (kind, target) in enumerate([("bombing", "police"), ("suicide_attack", "civilians")]):
-        text = f"A blast hit Bamako on Tuesday, report {n} says."
+        text = texts[n]
         art = Article(id=f"r{n}", title=f"Report {n}", text=text, link=f"https://o{n}.test/x")
         inc = GroundedIncident(**incident(text, country="Mali", region="Bamako", date="2024-09-17", attack_type=kind,
                                           targets=[{"type": target, "description": target}]), grounded=True)  # fmt: skip
@@ -205,7 +207,7 @@ def test_adjudicate_asks_the_llm_about_a_borderline_pair_once(httpx2_mock, monke
     assert body["response_format"]["json_schema"]["strict"] is True
     assert body["response_format"]["json_schema"]["schema"]["required"] == ["same_event", "reason"]
     user = body["messages"][1]["content"]
-    assert "report 0 says" in user and "report 1 says" in user, "both articles' evidence"
+    assert "gendarmerie post" in user and "crowded market" in user, "both articles' evidence"
     from extractor.store.database import open_db
 
     with open_db("x.db") as db:
