@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -89,28 +88,18 @@ def _count(count) -> str:
 @app.command()
 def export(
     db: DbPath,
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or geojson.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, jsonl, geojson, acled (ACLED's columns) or gtd (GTD's core columns).")
+    ] = "csv",
     what: Annotated[str, typer.Option("--what", help="incidents (one row per incident) or events.")] = "incidents",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
     run: RunId = None,
     force: Force = False,
 ) -> None:
-    """Export a run's incidents or events from the incident database as CSV, JSONL or GeoJSON."""
-    from ..outputs import EXPORT, AtomicFile, check_output
-    from ..store.database import open_db
-    from ..store.export import check_format, export_rows, write_export
+    """Export a run's incidents or events from the incident database as CSV, JSONL, GeoJSON, ACLED or GTD columns."""
+    from ..store.export import export_file
 
-    def work() -> int:
-        check_format(fmt)
-        check_output(output, EXPORT, inputs=[db], force=force)
-        with open_db(db, create=False) as opened:
-            rows = export_rows(opened, what, run)
-        if output == "-":
-            return write_export(rows, fmt, sys.stdout)
-        with AtomicFile(output, newline="") as stream:  # a failure leaves an earlier export whole
-            return write_export(rows, fmt, stream)
-
-    written = guarded(work)
+    written = guarded(lambda: export_file(db, fmt, what, output, run, force))
     err.print(f"{written} {what} exported" + (f" -> {output}" if output != "-" else ""), highlight=False)
 
 
