@@ -231,3 +231,22 @@ def test_a_no_keeps_the_pair_apart_and_adjudicate_needs_an_llm(httpx2_mock, monk
     route = httpx2_mock.post(COMPLETIONS).mock(return_value=completion(json.dumps({"same_event": False, "reason": "no"})))
     result = runner.invoke(app, ["events", "--db", "x.db", "--adjudicate", "--model", "j", "--base-url", BASE_URL])
     assert result.exit_code == 0 and route.call_count == 1 and "2 events from 2 incidents" in result.stderr
+
+
+def test_the_events_view_lists_newest_first_and_counts_what_it_left_out() -> None:
+    assert runner.invoke(app, ["run", str(GOLDEN_FEED), "--model", "baseline", "--db", "v.db", "-q"]).exit_code == 0
+    result = runner.invoke(app, ["events", "--db", "v.db", "--show", "3"])
+    assert result.exit_code == 0, result.output
+    assert "11 events from 13 incidents" in result.stderr and "8 older events not shown" in result.stderr
+    dates = [line.split("│")[2].strip() for line in result.stdout.splitlines() if line.startswith("│ ev-")]
+    assert dates == sorted(dates, reverse=True) and dates[0] == "2024-09-17" and len(dates) == 3
+    every = runner.invoke(app, ["events", "--db", "v.db", "--show", "50"])
+    assert "not shown" not in every.stderr
+
+
+def test_events_help_lists_only_its_own_options() -> None:
+    text = runner.invoke(app, ["events", "--help"], env={"COLUMNS": "200"}).stdout
+    for own in ("--db", "--run", "--min-affinity", "--show", "--adjudicate", "--model", "--base-url", "--config"):
+        assert own in text
+    for foreign in ("--prompt", "--concurrency", "--max-windows", "--prefilter", "--no-cache", "--structured-output"):
+        assert foreign not in text, foreign

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from .app import app, err, fail, guarded, out, settings_of
-from .options import Force, SettingOptions, with_setting_options
+from .options import SETTING_PARAMS, Force, SettingOptions
 
 if TYPE_CHECKING:
     from ..events.models import Event
@@ -18,27 +18,35 @@ RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the d
 
 
 @app.command()
-@with_setting_options
 def events(
     db: DbPath,
     run: RunId = None,
     date_slack_days: Annotated[int, typer.Option(min=0, help="Days two dates may differ and still match.")] = 1,
     max_distance_km: Annotated[float, typer.Option(min=0, help="Farthest apart two located incidents may be.")] = 25.0,
-    min_affinity: Annotated[float, typer.Option(min=0, max=1, help="Agreeing evidence a pair needs to merge.")] = 0.45,
-    show: Annotated[int, typer.Option(help="Events to list (most sources first); 0 for none.")] = 20,
+    min_affinity: Annotated[
+        float, typer.Option(min=0, max=1, help="Merge confidence (agreeing fields and text) a pair needs to merge.")
+    ] = 0.45,
+    show: Annotated[int, typer.Option(min=0, help="Events to list, newest first; 0 for none.")] = 20,
     adjudicate: Annotated[
         bool, typer.Option("--adjudicate", help="Ask the LLM (--model, --base-url) about borderline pairs; cached.")
     ] = False,
-    *,
-    llm: SettingOptions,
+    model: Annotated[str | None, typer.Option(help="The judge's model (with --adjudicate).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="The judge's OpenAI-compatible endpoint (with --adjudicate).")] = None,
+    config: Annotated[str | None, typer.Option(help="TOML config file (default $EXTRACT_CONFIG or ./extract.toml).")] = None,
 ) -> None:
     """Merge the incidents of a run into events across articles, with stable ids and reconciled figures."""
     from ..events.rules import Rules
 
     rules = Rules(date_slack_days=date_slack_days, max_distance_km=max_distance_km, min_affinity=min_affinity)
-    judge = guarded(lambda: make_judge(llm)) if adjudicate else None
+    judge = guarded(lambda: make_judge(judge_options(model, base_url, config))) if adjudicate else None
     found = guarded(lambda: cluster_db(db, run, rules, judge))
     print_events(found, show)
+
+
+def judge_options(model: str | None, base_url: str | None, config: str | None) -> SettingOptions:
+    """The settings options of `extract events`: its own three, every other at its default."""
+    values = {name: default for name, (_, default) in SETTING_PARAMS.items()}
+    return SettingOptions(**{**values, "model": model, "base_url": base_url, "config": config})
 
 
 def make_judge(llm: SettingOptions):
@@ -69,14 +77,24 @@ def print_events(found: list[Event], show: int) -> None:
               highlight=False)  # fmt: skip
     if not show or not found:
         return
-    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources")
-    for event in sorted(found, key=lambda e: (-e.n_sources, e.date_earliest or ""))[:show]:
+    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources", "confidence")
+    for event in sorted(found, key=_newest_first)[:show]:
         date = event.date_earliest or "?"
         date += f"..{event.date_latest}" if event.date_latest and event.date_latest != event.date_earliest else ""
         place = ", ".join(p for p in (event.location, event.region, event.country) if p)
         table.add_row(event.event_id, date, place, event.attack_type, "; ".join(event.perpetrators),
-                      _count(event.killed), _count(event.wounded), str(event.n_sources))  # fmt: skip
+                      _count(event.killed), _count(event.wounded), str(event.n_sources),
+                      "" if event.confidence is None else f"{event.confidence:.2f}")  # fmt: skip
     out.print(table)
+    if len(found) > show:
+        err.print(f"{len(found) - show} older events not shown (--show N lists more)", highlight=False)
+
+
+def _newest_first(event: Event) -> tuple:
+    """Newest first: by the event's date, else its latest report's publication; undated and unpublished last."""
+    published = max((s.published.isoformat()[:10] for s in event.sources if s.published), default="")
+    day = event.date_latest or event.date_earliest or published
+    return (day == "", "".join(chr(0x10FFFF - ord(c)) for c in day), event.event_id)
 
 
 def _count(count) -> str:
