@@ -12,7 +12,7 @@ from ..store.runs import DEFAULT_RUNS_DIR
 from .app import EXIT_FAILED, app, err, fail, guarded, in_loop, out, prepare, progress_bar
 from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .run import print_summary
-from .store import cluster_scores_of, print_cluster_scores, run_cluster_scores
+from .store import cluster_scores_of, gold_cluster_scores, print_cluster_scores, run_cluster_scores
 from .tables import print_comparison, print_scores, print_sets
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ def eval_command(
                             **json.loads(results[0][1].scores.to_json())}))  # fmt: skip
     elif all_sets:
         print_sets([(chosen.name, chosen.development, result.scores.all) for chosen, result in results], out)
-        print_cluster_scores([(c.name, run_cluster_scores(r.run_dir, c.gold())) for c, r in results], out)
+        print_cluster_scores([(c.name, run_cluster_scores(r.run_dir, c.gold())) for c, r in results]
+                             + [(f"{c.name}, gold incidents", gold_cluster_scores(c)) for c, _ in results], out)
         for chosen, result in results:
             out.print(f"golden set {chosen.name}: run stored in {result.run_dir}", highlight=False)
     else:
@@ -73,7 +74,8 @@ def eval_command(
         print_summary(result.summary, str(result.run_dir))
         print_scores(result.scores.primary, out, worst=0)
         print_scores(result.scores.all, out)
-        print_cluster_scores([(chosen.name, run_cluster_scores(result.run_dir, chosen.gold()))], out)
+        print_cluster_scores([(chosen.name, run_cluster_scores(result.run_dir, chosen.gold())),
+                              (f"{chosen.name}, gold incidents", gold_cluster_scores(chosen))], out)
         cost = result.manifest.estimated_cost_usd
         use = "development" if chosen.development else "test: report only, never tune on it"
         out.print(f"golden set {chosen.name} ({use}); run stored in {result.run_dir}"

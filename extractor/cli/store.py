@@ -144,24 +144,38 @@ def finish_db_run(sink, *, events: bool) -> None:
 
 def cluster_scores_of(predictions, gold):
     """The event-clustering scores of a run's predictions (dict of records by article id) against gold event ids:
-    the events stage clusters, the judge scores."""
-    from ..evaluation.clusters import cluster_items, score_clusters
+    the events stage clusters, the judge scores. The scores carry the wrong merges (`wrong` attribute)."""
+    from ..evaluation.clusters import keyed_items, score_clusters, wrong_merges
     from ..events.build import event_labels
 
-    return score_clusters(cluster_items(predictions, gold, event_labels(list(predictions.values()))))
+    items = keyed_items(predictions, gold, event_labels(list(predictions.values())))
+    scores = score_clusters([(p, g) for _, p, g in items])
+    return scores.model_copy(update={"wrong_merges": wrong_merges(items)})
+
+
+def gold_cluster_scores(chosen):
+    """The merging alone: the clustering scores of the set's gold incidents as if extracted."""
+    from ..evaluation.golden import oracle_records
+
+    return cluster_scores_of(oracle_records(chosen), chosen.gold())
 
 
 def print_cluster_scores(rows: list[tuple[str, object]], console) -> None:
-    """A table of clustering scores, one row per run."""
+    """A table of clustering scores, one row per run, and the wrong merges beneath it."""
     table = Table("events (clustering)", "items", "gold / predicted events", "B-cubed P / R / F1",
-                  "pairwise P / R / F1", "CEAF-e P / R / F1", title="Events merged across articles vs gold event_id")
+                  "pairwise P / R / F1", "CEAF-e P / R / F1", "wrong merges",
+                  title="Events merged across articles vs gold event_id")  # fmt: skip
     for name, s in rows:
         def prf(m) -> str:
             return " / ".join("—" if v is None else f"{100 * v:.1f}" for v in (m.precision, m.recall, m.f1))
 
         table.add_row(name, str(s.items), f"{s.gold_events} / {s.predicted_events} ({s.gold_merges} to merge)",
-                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e))  # fmt: skip
+                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e), str(len(s.wrong_merges)))  # fmt: skip
     console.print(table)
+    for name, s in rows:
+        for key_a, gold_a, key_b, gold_b in s.wrong_merges:
+            console.print(f"wrong merge ({name}): {key_a} (gold {gold_a}) + {key_b} (gold {gold_b})", markup=False,
+                          highlight=False)
 
 
 def run_cluster_scores(run_dir, gold):
