@@ -1,11 +1,11 @@
 """Incidents into events: candidate pairs by blocking, scored, then constrained agglomerative clustering.
 
 Candidates (so the cost grows near-linearly, not with every pair):
-- structured blocks: reports of one country whose date intervals share a day (each report sits in the blocks of
-  the days it may have happened on, widened by the date slack); a block of more than `max_block` reports yields
-  no pairs;
+- structured blocks: reports of one country dated to the day, paired with those of the same day and of the days
+  within the date slack; a block of more than `max_block` reports yields no pairs;
 - text blocks: each report's `rare_terms` highest-weighted TF-IDF terms (scikit-learn; headline, summary and
-  evidence); a term shared by at most `max_postings` reports pairs them. Reports without a country meet others here.
+  evidence); a term shared by at most `max_postings` reports pairs them. Undated reports, reports dated only to a
+  week or a month, and reports without a country meet others here.
 
 Each candidate pair of different articles that the hard rules allow (`rules.compatible`) gets its `merge_score`
 (structured affinity + TF-IDF cosine + shared names); pairs of one article only when they are duplicates. Pairs at
@@ -56,17 +56,15 @@ def candidate_pairs(members: Sequence[Member], rules: Rules = DEFAULT_RULES, vec
     """(i, j), i < j, of the members sharing a structured or a text block (see the module docstring)."""
     pairs: set[tuple[int, int]] = set()
     blocks: dict[tuple[str, int], list[int]] = defaultdict(list)
-    slack = rules.date_slack_days
     for index, m in enumerate(members):
         country, interval = _country_key(m), date_interval(m, rules)
-        if country is None or interval is None:
+        if country is not None and interval is not None and interval[0] == interval[1]:  # dated to the day
+            blocks[country, interval[0].toordinal()].append(index)
+    for (country, day), block in blocks.items():
+        near = [j for d in range(1, rules.date_slack_days + 1) for j in blocks.get((country, day + d), ())]
+        if len(block) + len(near) > rules.max_block:
             continue
-        first, last = interval[0].toordinal() - slack, interval[1].toordinal() + slack
-        for day in range(first, last + 1):
-            blocks[country, day].append(index)
-    for block in blocks.values():
-        if 1 < len(block) <= rules.max_block:
-            pairs.update((block[x], block[y]) for x in range(len(block)) for y in range(x + 1, len(block)))
+        pairs.update((min(a, b), max(a, b)) for x, a in enumerate(block) for b in block[x + 1 :] + near)
     if vectors is not None:
         postings: dict[int, list[int]] = defaultdict(list)
         indptr, indices, data = vectors.indptr, vectors.indices, vectors.data
@@ -103,7 +101,10 @@ def cluster_scored(
     n = len(members)
     decisions = decisions or {}
     vectors = text_vectors(members) if n > 1 else None
-    pairs = sorted(candidate_pairs(members, rules, vectors) | set(decisions))
+    found = candidate_pairs(members, rules, vectors)
+    found.update(decisions)
+    pairs = sorted(found)
+    del found
     ok: dict[tuple[int, int], bool] = {}
     candidates = []
     for (i, j), cosine in zip(pairs, _cosines(vectors, pairs)):
