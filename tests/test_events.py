@@ -250,3 +250,74 @@ def test_events_help_lists_only_its_own_options() -> None:
         assert own in text
     for foreign in ("--prompt", "--concurrency", "--max-windows", "--prefilter", "--no-cache", "--structured-output"):
         assert foreign not in text, foreign
+
+
+def report(article: str, text: str, title: str, published: str = "2026-02-17", **fields) -> Member:
+    """A report with its own words (headline, summary, evidence) and no structured date or place by default."""
+    values = incident(text, **{"country": None, "region": None, "location": None, "date": None, "date_text": None,
+                               "summary": text, **fields})  # fmt: skip
+    return Member(key=f"{article}#0", article_id=article, incident=GroundedIncident(**values, grounded=True),
+                  outlet=f"{article}.test", title=title,
+                  published=dt.datetime.fromisoformat(published).replace(tzinfo=dt.timezone.utc))  # fmt: skip
+
+
+BOATS = dict(attack_type="air_or_drone_strike", targets=[{"type": "other", "description": "alleged drug boats"}])
+SHOOTING = dict(attack_type="armed_assault", targets=[{"type": "civilians", "description": "people"},
+                                                      {"type": "education", "description": "school"}])  # fmt: skip
+
+
+def test_the_reports_text_merges_what_the_fields_cannot() -> None:
+    members = [
+        report("elpais", "The United States killed 11 people in three new strikes on alleged drug-running boats in the "
+               "Caribbean and the Pacific, Southern Command said.", "US kills 11 in three new strikes on drug boats",
+               perpetrators=[{"name": "United States", "attribution": "reported_as_fact"}], **BOATS),
+        report("japantoday", "Strikes on three more alleged drug boats in the Caribbean and eastern Pacific killed 11 "
+               "people, the U.S. military says.", "Strikes on 3 more alleged drug boats kill 11 people",
+               perpetrators=[{"name": "U.S. military", "attribution": "reported_as_fact"}], **BOATS),
+        report("wapo", "The Pentagon announced strikes on three alleged drug boats that killed 11 people in the "
+               "Caribbean and the Pacific.", "Drug boat strikes continue",
+               perpetrators=[{"name": "Pentagon", "attribution": "reported_as_fact"}], **BOATS),
+    ]  # fmt: skip
+    (event,) = build_events(members)
+    assert event.n_sources == 3 and event.confidence is not None and 0.45 <= event.confidence <= 1
+
+
+def test_little_shared_text_keeps_two_undated_shootings_apart() -> None:
+    canada = report("media", "The Tumbler Ridge shooter built a mall shooting simulator in Roblox before killing people "
+                    "at the secondary school.", "Tumbler Ridge shooter created a mall shooting simulator",
+                    published="2026-02-12", country="Canada", **SHOOTING)  # fmt: skip
+    rink = report("bbc", "Police identified the suspect in the Pawtucket ice rink shooting that wounded people during a "
+                  "school hockey game.", "Police identify suspect in Rhode Island ice rink shooting", **SHOOTING)
+    assert compatible(canada, rink), "the fields alone do not tell them apart (no country on one side)"
+    events = build_events([canada, rink])
+    assert len(events) == 2 and all(e.confidence is None for e in events)
+
+
+def test_state_forces_named_by_their_institutions_are_one_actor() -> None:
+    from extractor.events.rules import names_match
+
+    assert names_match("United States", "the Pentagon") and names_match("U.S. military", "US forces")
+    assert names_match("Israel's army", "IDF") and not names_match("Mali army", "Niger army")
+    assert not names_match("Boko Haram", "ISWAP")
+
+
+def test_a_date_known_to_the_month_is_compatible_within_its_month() -> None:
+    month = member("a", date="2024-09-01", time_precision=3)
+    assert compatible(month, member("b", date="2024-09-25")) and not compatible(month, member("c", date="2024-10-05"))
+    week = member("d", date="2024-09-10", time_precision=2)
+    assert compatible(week, member("e", date="2024-09-13")) and not compatible(week, member("f", date="2024-09-20"))
+
+
+def test_candidate_pairs_are_blocked_not_every_pair() -> None:
+    from extractor.events.cluster import candidate_pairs, text_vectors
+
+    countries = ["Mali", "Niger", "Chad", "Sudan", "Iraq", "Syria", "Peru", "Chile", "Nepal", "Laos"]
+    members = [
+        member(f"x{k}", country=countries[k % 10], region=None,
+               date=(dt.date(2024, 1, 1) + dt.timedelta(days=k // 10 * 3)).isoformat(), evidence=[f"word{k} happened"])
+        for k in range(300)
+    ]  # fmt: skip
+    pairs = candidate_pairs(members, Rules(), text_vectors(members))
+    assert len(pairs) < 300, f"{len(pairs)} of {300 * 299 // 2} pairs: only those sharing a block"
+    twin = member("twin", country="Mali", region=None, date=members[0].incident.date, evidence=["another"])
+    assert (0, 300) in candidate_pairs([*members, twin], Rules(), None), "same country, same day: a candidate"
