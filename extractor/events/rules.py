@@ -49,7 +49,7 @@ class Rules:
     name_fuzzy: float = 85.0  # rapidfuzz token_set_ratio for two perpetrator names to be the same actor
     min_affinity: float = 0.45  # compatible pairs with less agreeing evidence than this are not merged
     min_cosine: float = 0.25  # a pair the structured affinity alone does not merge needs this much shared text (tuned on news-dev)
-    text_weight: float = 0.5  # how much the reports' TF-IDF cosine adds to the structured affinity
+    text_weight: float = 0.6  # how much the reports' TF-IDF cosine adds to the structured affinity (tuned on news-dev)
     names_weight: float = 0.1  # added per kind of named thing (place, actor) one report names and the other's text has
     max_block: int = 200  # a (country, day) block larger than this yields no pairs (the text blocks still do)
     rare_terms: int = 8  # each report's highest-weighted TF-IDF terms that make text blocks
