@@ -79,7 +79,8 @@ def print_events(found: list[Event], show: int) -> None:
         return
     table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources", "confidence")
     for event in sorted(found, key=_newest_first)[:show]:
-        date = event.date_earliest or "?"
+        published = max((s.published.isoformat()[:10] for s in event.sources if s.published), default="")
+        date = event.date_earliest or (f"? (reported {published})" if published else "?")
         date += f"..{event.date_latest}" if event.date_latest and event.date_latest != event.date_earliest else ""
         place = ", ".join(p for p in (event.location, event.region, event.country) if p)
         table.add_row(event.event_id, date, place, event.attack_type, "; ".join(event.perpetrators),
