@@ -160,3 +160,16 @@ def test_export_run_library_call_writes_a_header_for_an_empty_run() -> None:
     stream = io.StringIO()
     assert export_run(db, "acled", "events", stream) == 0
     assert stream.getvalue().strip().split(",") == HEADERS["acled"]
+
+
+def test_notes_read_like_acled_notes() -> None:
+    from extractor.store.acled import notes
+
+    jnim = unit(country="Mali", region="Bamako", location="Faladié", date="2024-09-17", killed={"min": 12, "max": None},
+                wounded=None, perpetrators=[{"name": "JNIM militants", "attribution": "claimed"}],
+                targets=[{"type": "police", "description": "a gendarmerie school"}])  # fmt: skip
+    assert notes(jnim) == ("On 17 September 2024, JNIM militants attacked a gendarmerie school in Faladié, Bamako, Mali. "
+                           "12 fatalities reported.")  # fmt: skip
+    alone = unit(country="United States", region=None, location=None, date=None, attack_type="kidnapping", targets=[],
+                 killed=None, wounded=None)  # fmt: skip
+    assert notes(alone) == "On an unreported date, unidentified perpetrators carried out an abduction in the United States."

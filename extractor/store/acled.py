@@ -45,6 +45,17 @@ ACTS = {
     "kidnapping": "abducted", "arson_or_facility_attack": "set fire to or attacked", "other": "attacked",
     "unknown": "attacked",
 }  # fmt: skip
+THE_COUNTRIES = frozenset({
+    "United States", "United Kingdom", "Philippines", "Netherlands", "Central African Republic", "Gambia", "Bahamas",
+    "Democratic Republic of the Congo", "Republic of the Congo", "United Arab Emirates", "Comoros", "Maldives",
+    "Dominican Republic", "Czech Republic", "Solomon Islands", "Marshall Islands",
+})  # "in the United States" when the country is the whole place
+ACTS_ALONE = {  # the act when no target is named
+    "assassination": "carried out an assassination", "armed_clash": "clashed",
+    "bombing": "detonated an explosive device", "suicide_attack": "carried out a suicide attack",
+    "air_or_drone_strike": "carried out an air or drone strike", "shelling": "carried out shelling",
+    "kidnapping": "carried out an abduction", "arson_or_facility_attack": "carried out an arson or facility attack",
+}  # fmt: skip
 
 
 def civilian_targeting(unit: Unit) -> bool:
@@ -90,13 +101,16 @@ def date_phrase(unit: Unit) -> str:
 def notes(unit: Unit) -> str:
     """One factual sentence in ACLED's style: "On 17 September 2024, JNIM militants attacked gendarmes in Bamako,
     Mali." and the figure it rests on."""
-    actor = " and ".join(p.name for p in unit.perpetrators[:2]) or "Unidentified perpetrators"
+    actor = " and ".join(p.name for p in unit.perpetrators[:2]) or "unidentified perpetrators"
     if any(p.attribution == "suspected" for p in unit.perpetrators[:2]):
         actor = "suspected " + actor
     targets = " and ".join(t.description for t in unit.targets[:3])
     place = ", ".join(dict.fromkeys(p for p in (unit.location, unit.region, unit.country) if p))
-    sentence = f"{date_phrase(unit)}, {actor} {ACTS.get(unit.attack_type, 'attacked')}"
-    sentence += f" {targets}" if targets else ""
+    place = f"the {place}" if place in THE_COUNTRIES else place
+    if targets:
+        sentence = f"{date_phrase(unit)}, {actor} {ACTS.get(unit.attack_type, 'attacked')} {targets}"
+    else:
+        sentence = f"{date_phrase(unit)}, {actor} {ACTS_ALONE.get(unit.attack_type, 'carried out an attack')}"
     sentence += f" in {place}" if place else ""
     sentence = sentence.rstrip() + "."
     killed = fatalities(unit)
