@@ -154,3 +154,21 @@ def test_every_stage_is_packaged_in_the_wheel():
         if "_data" not in p.parts
     }
     assert folders <= packaged, sorted(folders - packaged)
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in tests/conftest.py: a test module never imports another test module."""
+    tests = Path(__file__).parent
+    offenders = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + ([a.name for a in node.names] if not node.module else [])
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[-1].startswith("test_")]
+        offenders += [f"{path.name}: {line.strip()}" for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip().startswith(("from tests.test_", "import tests.test_"))]  # scripts in strings
+    assert offenders == []
