@@ -95,7 +95,9 @@ def test_imports_are_resolved_to_stages():
 
 PUBLIC_API = [
     "__version__", "Article", "ArticleRecord", "Count", "Extraction", "GoldArticle", "GoldIncident", "GroundedIncident",
-    "Incident", "ConfigError", "ExtractorError", "FeedError", "GoldenError", "OutputError", "LLMSettings",
+    "Incident", "ExtractorError", "ConfigError", "FeedError", "OutputError", "StoreError", "GoldenError",
+    "RunStoreError", "EndpointUnavailable", "BackendError", "RateLimited", "BackendTimeout", "Unreachable",
+    "ServerError", "ModeRejected", "ExtractionFailed", "BudgetExceeded", "LLMSettings",
     "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema", "ResultCache",
     "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "read_records", "compare", "evaluate",
     "load_golden", "score", "score_predictions",
