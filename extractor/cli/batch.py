@@ -69,7 +69,7 @@ def submit_batch(
     summary.elapsed_s = time.perf_counter() - started
     if job is None:
         err.print(f"nothing to submit: {summary.articles} article(s) answered from the cache, "
-                  f"{summary.skipped} already done -> {output}", highlight=False)  # fmt: skip
+                  f"{summary.already_done} already done -> {output}", highlight=False)  # fmt: skip
         return
     requests = len(job.state["requests"])
     err.print(f"submitted batch {job.id}: {requests} request(s); {summary.articles} cached article(s) written to "

@@ -142,7 +142,7 @@ def print_summary(summary: RunSummary, output: str) -> None:
     per_article = summary.elapsed_s / summary.articles if summary.articles else 0.0
     articles = f"{summary.articles} articles ({summary.ok} ok, {summary.failed} failed"
     articles += f", {summary.prefiltered} skipped by the pre-filter" if summary.prefiltered else ""
-    articles += f", {summary.skipped} already done" if summary.skipped else ""
+    articles += f", {summary.already_done} already done" if summary.already_done else ""
     articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
     ungrounded = f"{summary.ungrounded} ungrounded"
     ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
