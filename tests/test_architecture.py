@@ -11,7 +11,7 @@ import pytest
 import extractor
 
 PACKAGE = Path(extractor.__file__).parent
-CORE = {"errors", "models", "settings", "resources", "backend"}
+CORE = {"errors", "models", "settings", "resources", "backend", "testing"}
 # Stage -> the stages it may import (besides the core). llm and baseline are sibling backends.
 ALLOWED = {
     "text": set(),

@@ -35,11 +35,12 @@ def submit_batch(
     articles, backend, cache, writer, output: str, done: set[str], drop_ungrounded: bool, prefilter: bool = False
 ) -> None:
     """Write cached articles' records, submit the rest as a batch, print its id and return at once."""
+    from ..backend import supports
     from ..llm.batch import BatchAPI
     from ..pipeline.batch import submit
     from ..pipeline.run import RunSummary
 
-    if not hasattr(backend, "settings"):
+    if not supports(backend, "settings"):
         writer.close()
         raise fail("--batch needs an LLM endpoint (--model and --base-url, or OPENAI_API_KEY), not the baseline")
     settings = backend.settings.model_dump(mode="json", exclude={"api_key"}) | {"structured_output": backend.mode}
