@@ -1,6 +1,13 @@
 """incident-extractor: news feeds to a validated, grounded, scored dataset of armed-violence incidents.
 
-The public API. Names are imported on first use, so `import extractor` stays cheap::
+The public API. Names are imported on first use, so `import extractor` stays cheap. A whole run, as
+`extract run` does it (resume, a database, a batch, a cost cap: see RunRequest)::
+
+    from extractor import RunRequest, Setup, execute_run
+
+    outcome = execute_run(RunRequest("golden/feed.xml", Setup({"model": "baseline"}), output="incidents.jsonl"))
+
+Or one stage at a time::
 
     import asyncio
     from extractor import create_backend, load_feed, load_prompt, open_writer, resolve_settings, run_feed
@@ -64,6 +71,11 @@ _EXPORTS = {
     "extract_one": "pipeline.article",
     "run_feed": "pipeline.run",
     "open_writer": "store.writers",
+    "RunHooks": "runner.run",
+    "RunOutcome": "runner.run",
+    "RunRequest": "runner.run",
+    "Setup": "runner.setup",
+    "execute_run": "runner.run",
     "read_records": "store.records",
     "compare": "evaluation.compare",
     "evaluate": "evaluation.evaluate",
