@@ -179,3 +179,37 @@ def test_no_test_module_imports_another():
         offenders += [f"{path.name}: {line.strip()}" for line in path.read_text(encoding="utf-8").splitlines()
                       if line.strip().startswith(("from tests.test_", "import tests.test_"))]  # scripts in strings
     assert offenders == []
+
+
+# What a command would need to orchestrate a run itself; the runner (and the stages) own these.
+ORCHESTRATION = {"asyncio", "extractor.pipeline.run", "extractor.pipeline.batch", "extractor.pipeline.backends",
+                 "extractor.store.writers", "extractor.store.resume", "extractor.store.dbsink", "extractor.llm.client",
+                 "extractor.llm.batch", "extractor.llm.pricing", "extractor.evaluation.fewshot", "extractor.feeds"}  # fmt: skip
+
+
+def _runtime_imports(path: Path) -> list[str]:
+    """The module's imports, those under `if TYPE_CHECKING:` left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
+    package = ["extractor", *path.relative_to(PACKAGE).parts[:-1]]
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            names.append(".".join(base + ([node.module] if node.module else [])))
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_the_cli_parses_calls_and_prints(path: Path):
+    """No orchestration in a command module: no event loop, no writers, resume, sinks, backends or batch jobs of
+    its own, and every command function under about 40 lines (options included)."""
+    assert sorted(set(_runtime_imports(path)) & ORCHESTRATION) == []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) for d in node.decorator_list):
+            start = min(d.lineno for d in node.decorator_list)
+            assert node.end_lineno - start + 1 <= 42, f"{node.name} is {node.end_lineno - start + 1} lines"

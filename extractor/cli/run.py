@@ -86,7 +86,7 @@ class Printed(Shown):
 
     output: str | None = None
 
-    def started(self, total: int | None) -> None:
+    def started(self, total: int | None) -> None:  # this module's progress_bar: tests record the total shown
         self.show(progress_bar(total, self.quiet))
 
     def finished(self, summary: RunSummary, output: str) -> None:
