@@ -4,6 +4,7 @@ batch checks, and errors that stop a run."""
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -187,3 +188,18 @@ def test_the_public_api_runs_a_feed_as_extract_run_does(tmp_path: Path):
     outcome = extractor.execute_run(extractor.RunRequest(feed, setup, output=str(tmp_path / "incidents.jsonl")))
     assert outcome.summary.articles == 10 and outcome.summary.ok == 10
     assert len(written(tmp_path / "incidents.jsonl")) == 10
+
+
+def test_an_interrupted_run_keeps_finished_records_and_still_reports(feed: str, tmp_path: Path):
+    heard = Heard()
+
+    def script(article: Article):
+        if article.id == "a2":
+            raise KeyboardInterrupt
+        return answers(article)
+
+    with pytest.raises(KeyboardInterrupt):
+        execute_run(request(feed, tmp_path, FakeBackend(script), settings={"concurrency": 1}), heard)
+    gc.collect()  # asyncio logs the interrupted task now, into this test's captured log, not at exit
+    assert heard.said[-1] == ("finished", 1, str(tmp_path / "out.jsonl"))
+    assert [r.article_id for r in written(tmp_path / "out.jsonl")] == ["a1"]

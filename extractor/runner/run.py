@@ -14,6 +14,9 @@ What the run has to say goes to `hooks` (RunHooks), in this order: input warning
 on the resumed output, `started(total)`, each record, `finished(summary, output)` (also when the work is
 interrupted or stopped by an error), then the database counts and the events. Errors are ExtractorErrors;
 KeyboardInterrupt passes through, after `finished`.
+
+`execute_run` runs its own event loop; from async code (the service) call it in a worker thread,
+`await asyncio.to_thread(execute_run, request, hooks)` (the hooks are then called from that thread).
 """
 
 from __future__ import annotations
