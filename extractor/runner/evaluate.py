@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,19 +82,19 @@ def evaluate_golden(
             run_name = f"{name}-{golden.name}" if name and sets is None else name
             work = evaluate_set(prepared.settings, prepared.template, prepared.cache, golden, runs_dir=runs_dir,
                                 name=run_name, price_per_million=price_per_million, on_record=hooks.record)  # fmt: skip
-            evaluation = _finished(asyncio.run, work, hooks)
+            evaluation = _finished(work, hooks)
             results.append(SetEvaluation(golden, evaluation, run_cluster_scores(evaluation.run_dir, golden.gold())))
         return results
     finally:
         prepared.cache.close()
 
 
-def _finished(run: Any, work: Any, hooks: RunHooks) -> Evaluation:
+def _finished(work: Coroutine[Any, Any, Evaluation], hooks: RunHooks) -> Evaluation:
     """Run `work`, telling `hooks.finished` (with no counters when it did not end)."""
     from ..pipeline.run import RunSummary
 
     try:
-        evaluation = run(work)
+        evaluation = asyncio.run(work)
     except BaseException:
         hooks.finished(RunSummary(), "")
         raise
@@ -161,7 +162,7 @@ def bench_muc4(
             golden_label=f"MUC-4 {split.name} ({chosen}, {len(articles)} messages)", golden_sha256=_digest(directory),
             runs_dir=runs_dir, name=name, scope=in_muc_scope, on_record=hooks.record,
         )  # fmt: skip
-        evaluation = _finished(asyncio.run, work, hooks)
+        evaluation = _finished(work, hooks)
     finally:
         prepared.cache.close()
     predictions, _ = load_predictions(evaluation.run_dir / "predictions.jsonl")
