@@ -84,7 +84,7 @@ _EXPORTS = {
     "score_predictions": "evaluation.evaluate",
 }
 
-__all__ = ["__version__", *_EXPORTS]  # the export table is the public API
+__all__ = ["__version__"] + list(_EXPORTS)  # the export table is the public API
 
 
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:

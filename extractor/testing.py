@@ -19,13 +19,13 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Union
+from typing import Any
 
 from .backend import CAPABILITIES, BackendResult
 from .models import Article, Incident, Usage
 
-Answer = Union[Sequence[Union[Incident, Mapping[str, Any]]], BaseException]
-Script = Union[Mapping[str, Answer], Callable[[Article], Answer]]
+Answer = Sequence[Incident | Mapping[str, Any]] | BaseException
+Script = Mapping[str, Answer] | Callable[[Article], Answer]
 
 
 def fake_incident(quote: str, **overrides: Any) -> Incident:

@@ -64,24 +64,24 @@ TRANSLATED = {
         lambda: openai.APIResponseValidationError(_response(200), None), errors.BackendError
     ),
     openai.APIStatusError: (lambda: openai.APIStatusError("teapot", response=_response(418), body=None),
-                            errors.BackendError),  # fmt: skip
+                            errors.BackendError),
     openai.BadRequestError: (lambda: openai.BadRequestError("bad", response=_response(400), body=None),
-                             errors.BackendError),  # fmt: skip
+                             errors.BackendError),
     openai.AuthenticationError: (lambda: openai.AuthenticationError("no", response=_response(401), body=None),
-                                 errors.ConfigError),  # fmt: skip
+                                 errors.ConfigError),
     openai.OAuthError: (lambda: openai.OAuthError(response=_response(401), body=None), errors.ConfigError),
     openai.PermissionDeniedError: (lambda: openai.PermissionDeniedError("no", response=_response(403), body=None),
-                                   errors.ConfigError),  # fmt: skip
+                                   errors.ConfigError),
     openai.NotFoundError: (lambda: openai.NotFoundError("no", response=_response(404), body=None), errors.ConfigError),
     openai.ConflictError: (lambda: openai.ConflictError("busy", response=_response(409), body=None),
-                           errors.ServerError),  # fmt: skip
+                           errors.ServerError),
     openai.UnprocessableEntityError: (
         lambda: openai.UnprocessableEntityError("no", response=_response(422), body=None), errors.BackendError
     ),
     openai.RateLimitError: (lambda: openai.RateLimitError("slow", response=_response(429), body=None),
-                            errors.RateLimited),  # fmt: skip
+                            errors.RateLimited),
     openai.InternalServerError: (lambda: openai.InternalServerError("down", response=_response(500), body=None),
-                                 errors.ServerError),  # fmt: skip
+                                 errors.ServerError),
 }
 # openai exceptions the calls we make (chat.completions.create, files, batches; a key always given) never raise.
 NOT_RAISED = {

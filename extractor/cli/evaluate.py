@@ -39,9 +39,9 @@ def eval_command(
     from ..runner.evaluate import evaluate_golden
 
     prices = (price_in or 0.0, price_out or 0.0) if price_in is not None or price_out is not None else None
-    work = lambda: evaluate_golden(llm.setup(), None if all_sets else [golden], feed=feed, runs_dir=runs_dir,  # noqa: E731
-                                   name=name, price_per_million=prices, hooks=Shown(quiet or as_json))  # fmt: skip
-    results = guarded(work)
+    chosen = None if all_sets else [golden]
+    results = guarded(lambda: evaluate_golden(llm.setup(), chosen, feed=feed, runs_dir=runs_dir, name=name,
+                                              price_per_million=prices, hooks=Shown(quiet or as_json)))  # fmt: skip
     if as_json:
         payload = [{"set": r.golden.name, "development": r.golden.development, **r.to_dict()} for r in results]
         typer.echo(json.dumps(payload if all_sets else results[0].to_dict()))

@@ -14,10 +14,10 @@ from .app import err, out
 if TYPE_CHECKING:
     from ..evaluation.bootstrap import Interval
     from ..evaluation.clusters import ClusterScores
-    from ..events.models import Event
-    from ..pipeline.run import RunSummary
     from ..evaluation.compare import Change, Comparison, Delta
     from ..evaluation.metrics import Counts, RunScores
+    from ..events.models import Event
+    from ..pipeline.run import RunSummary
 
 DASH = "—"
 
