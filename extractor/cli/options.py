@@ -7,11 +7,14 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from ..llm.prompts import DEFAULT_PROMPT
+
+if TYPE_CHECKING:
+    from ..runner.setup import Setup
 
 # The settings options of every command that extracts: name -> (annotation, default). None = not given.
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
@@ -78,6 +81,13 @@ class SettingOptions:
     def settings(self) -> dict[str, Any]:
         """The values that are settings, None where the option was not given."""
         return {name: self.values[name] for name in SETTING_NAMES}
+
+    def setup(self) -> Setup:
+        """The options as the library run's configuration."""
+        from ..runner.setup import Setup
+
+        return Setup(settings=self.settings(), config=self.config, prompt=self.prompt, cache_dir=self.cache_dir,
+                     no_cache=self.no_cache, refresh=self.refresh)  # fmt: skip
 
 
 def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -226,7 +226,7 @@ async def _prepare(
     with stored, lines:
         for article in articles:
             if article.id in skip_ids:
-                summary.skipped += 1
+                summary.already_done += 1
                 continue
             if article.id in seen:
                 summary.duplicates += 1
