@@ -24,6 +24,12 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
         Annotated[str | None, typer.Option(help="auto (default), json_schema, json_object_schema, json_object or prompt.")],
         None,
     ),
+    "strategy": (
+        Annotated[str | None, typer.Option(help="How the LLM is asked: one-call (default: one request per article), "
+                  "enumerate (list the attacks, then one request per attack) or hybrid (the rules propose, the "
+                  "model confirms, corrects or adds).")],
+        None,
+    ),
     "prompt": (Annotated[str, typer.Option(help="Prompt name in prompts/ (or a path to a .md file).")], DEFAULT_PROMPT),
     "concurrency": (Annotated[int | None, typer.Option(min=1, help="Articles in progress at once (default 4, at most 256).")], None),
     "rpm": (Annotated[int | None, typer.Option(min=1, help="Client-side limit: requests per minute.")], None),
@@ -63,7 +69,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     ),
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
-SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
+SETTING_NAMES = ("model", "base_url", "structured_output", "strategy", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
                  "max_input_chars", "max_windows", "timeout", "article_budget", "prefilter")  # fmt: skip
 
 
