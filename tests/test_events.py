@@ -321,3 +321,11 @@ def test_candidate_pairs_are_blocked_not_every_pair() -> None:
     assert len(pairs) < 300, f"{len(pairs)} of {300 * 299 // 2} pairs: only those sharing a block"
     twin = member("twin", country="Mali", region=None, date=members[0].incident.date, evidence=["another"])
     assert (0, 300) in candidate_pairs([*members, twin], Rules(), None), "same country, same day: a candidate"
+
+
+def test_reports_that_say_nothing_of_when_never_merge_on_text() -> None:
+    words = "Militants killed five soldiers in an attack on a military outpost, the army said."
+    undated = [report(k, words, "Attack on outpost", date=None, **SHOOTING) for k in ("a", "b")]
+    unpublished = [m.__class__(**{**m.__dict__, "published": None}) for m in undated]
+    assert len(build_events(undated)) == 1, "published the same week, the same words: one event"
+    assert len(build_events(unpublished)) == 2, "no date and no publication date: the text alone cannot merge them"

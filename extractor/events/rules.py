@@ -235,12 +235,14 @@ def _actors(incident: Incident) -> list[str]:
 def merge_score(a: Member, b: Member, cosine: float, rules: Rules = DEFAULT_RULES) -> float:
     """The confidence that two compatible reports of different articles are one event: the structured `affinity`,
     plus `text_weight` times the TF-IDF cosine of their texts, plus `names_weight` per kind of shared name, capped
-    at 1; merged when at least `min_affinity`. A pair whose texts share little (cosine under `min_cosine`) and whose
-    structured affinity alone falls short stays just under the threshold: the uncertain band `--adjudicate` asks."""
+    at 1; merged when at least `min_affinity`. A pair whose structured affinity alone falls short stays just under
+    the threshold (the uncertain band `--adjudicate` asks) when its texts share little (cosine under `min_cosine`)
+    or when either report has neither a date nor a publication date (nothing bounds when it happened)."""
     agreement = affinity(a, b)
     score = min(1.0, agreement + rules.text_weight * cosine + rules.names_weight * shared_names(a, b))
-    if cosine < rules.min_cosine and agreement < rules.min_affinity:
-        score = min(score, rules.min_affinity - 1e-6)  # the texts share too little to merge on their say
+    timed = date_interval(a, rules) is not None and date_interval(b, rules) is not None
+    if agreement < rules.min_affinity and (cosine < rules.min_cosine or not timed):
+        score = min(score, rules.min_affinity - 1e-6)  # too little shared text, or nothing says when: not on text
     return round(score, 6)
 
 

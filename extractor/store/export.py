@@ -9,12 +9,14 @@ GeoJSON, RFC 7946 section 3.2), so no row is lost; every other column is a prope
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import StoreError
+from ..outputs import EXPORT, AtomicFile, check_output
 from .cells import SafeDictWriter
-from .database import IncidentDB
+from .database import IncidentDB, open_db
 from .writers import CSV_COLUMNS, record_rows
 
 EXPORT_FORMATS = ("csv", "jsonl", "geojson", "acled", "gtd")
@@ -109,22 +111,20 @@ def export_run(db: IncidentDB, fmt: str, what: str, stream: IO[str], run_id: str
 
 
 def export_file(
-    db_path: str, fmt: str, what: str, output: str = "-", run_id: str | None = None, force: bool = False
+    db_path: str, what: str, fmt: str, output: str, *, run_id: str | None = None, force: bool = False,
+    stdout: IO[str] | None = None,
 ) -> int:
-    """`extract export`: a run of the database at `db_path` written to `output` ('-' for stdout) in `fmt`; the rows
-    written. The file is written beside its target and renamed, so a failure leaves an earlier export whole."""
-    import sys
+    """Export `what` of a run of the database at `db_path` in `fmt` to `output` ('-': `stdout`); the rows written.
 
-    from ..outputs import EXPORT, AtomicFile, check_output
-    from .database import open_db
-
+    `output` must be safe to replace (extractor.outputs: never the database itself, nor a foreign file unless
+    `force`); it is written beside its target and renamed into place, so a failure leaves an earlier export whole."""
     check_format(fmt)
     check_output(output, EXPORT, inputs=[db_path], force=force)
     with open_db(db_path, create=False) as db:
         if output == "-":
-            return export_run(db, fmt, what, sys.stdout, run_id)
+            return export_run(db, fmt, what, stdout or sys.stdout, run_id)
         with AtomicFile(output, newline="") as stream:
-            return export_run(db, fmt, what, stream, run_id)
+            return export_run(db, fmt, what, stream, run_id)  # type: ignore[arg-type]
 
 
 def check_format(fmt: str) -> None:
