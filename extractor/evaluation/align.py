@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from ..models import Count, GoldIncident, Incident
+from ..text.dates import PRECISION_DAYS
 from ..text.normalize import fold, normalize_name
 from .aliases import canonical_actor
 from .countries import same_country
@@ -60,13 +61,9 @@ def gold_places(gold: GoldIncident, level: str) -> list[str]:
     return [name for name in (getattr(gold, level), *extra) if name]
 
 
-# How far either side of its date an incident may lie, in days, by ACLED time precision (1 the day, 2 within a
-# week, 3 within a month); no precision is a day. The pipeline's date rules use the same spans (pipeline/dates.py).
-PRECISION_DAYS = {None: 0, 1: 0, 2: 7, 3: 30}
-
-
 def date_span(date: str, precision: int | None) -> tuple[dt.date, dt.date]:
-    """The days a date of this precision stands for: the day, or the day +- 7 (precision 2) or +- 30 (3)."""
+    """The days a date of this precision stands for: the day (1, or none), or the day +- 7 (2) or +- 30 (3)
+    (`text.dates.PRECISION_DAYS`, the pipeline's spans too)."""
     day, width = dt.date.fromisoformat(date), dt.timedelta(days=PRECISION_DAYS.get(precision, 0))
     return day - width, day + width
 

@@ -24,11 +24,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from ..models import GroundedIncident, Incident
-from ..text.dates import date_mentions, resolve_date
-
-# How far (days) either side of its date an incident may lie, by time precision: the scorer's rule too
-# (evaluation/align.py), so that a date the model gave inside a vague span is kept.
-PRECISION_DAYS = {1: 0, 2: 7, 3: 30}
+from ..text.dates import PRECISION_DAYS, date_mentions, resolve_date
 
 
 def resolve_relative_dates(

@@ -122,6 +122,10 @@ def _inside_quote(before: str) -> bool:
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
 
 
+# How far (days) either side of its date an event may lie, by ACLED time precision (1 the day, 2 within a week,
+# 3 within a month): the pipeline's date rules (a model's day inside a span stands) and the scorer's.
+PRECISION_DAYS = {1: 0, 2: 7, 3: 30}
+
 # Words that date an event only to a span (ACLED's time precision 2: a week or a weekend; 3: a month). Resolved by
 # `resolve_date` to the span's middle day, never after publication.
 _SPAN = re.compile(
