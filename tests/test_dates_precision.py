@@ -151,3 +151,23 @@ def test_a_publication_date_is_no_evidence_for_alignment() -> None:
     undated = _grounded(date=None, date_text=None)
     published = undated.model_copy(update={"date": "2026-02-17", "time_precision": 2, "date_source": "published"})
     assert similarity(published, gold) == similarity(undated, gold)
+
+
+# Summaries (baseline): one sentence from the act sentence, never "Unknown in an unidentified place".
+
+
+def _baseline(text: str, title: str = "Attack", published: dt.datetime | None = PUBLISHED) -> list[GroundedIncident]:
+    article = Article(id="s1", title=title, published=published, text=text)
+    return asyncio.run(extract_one(article, BaselineBackend())).incidents
+
+
+def test_the_baseline_summary_is_the_act_sentence_with_the_place_and_day_it_leaves_out() -> None:
+    (got,) = _baseline("MAIDUGURI, Nigeria (AP) — Gunmen killed five soldiers in Maiduguri on Sunday, the army said.\n\n"
+                       "The army gave no other details.")  # fmt: skip
+    assert got.summary == "Gunmen killed five soldiers in Maiduguri on Sunday, the army said (Nigeria; 2026-02-15)."
+
+
+def test_a_summary_without_place_or_date_is_still_the_sentence_never_unknown() -> None:
+    (got,) = _baseline("[TEXT] Gunmen killed three villagers, police said.", published=None)
+    assert got.summary == "Gunmen killed three villagers, police said."
+    assert "Unknown" not in got.summary and "unidentified place" not in got.summary
