@@ -171,3 +171,15 @@ def test_a_summary_without_place_or_date_is_still_the_sentence_never_unknown() -
     (got,) = _baseline("[TEXT] Gunmen killed three villagers, police said.", published=None)
     assert got.summary == "Gunmen killed three villagers, police said."
     assert "Unknown" not in got.summary and "unidentified place" not in got.summary
+
+
+def test_a_publication_date_is_neither_right_nor_wrong_where_the_gold_knows_no_date() -> None:
+    undated_gold = _gold(date=None)
+    published = _grounded(date="2026-02-17", date_text=None).model_copy(
+        update={"time_precision": 2, "date_source": "published"}
+    )
+    assert field_counts(published, undated_gold)["date_in_range"].model_dump(include={"tp", "fp", "fn"}) == {
+        "tp": 0, "fp": 0, "fn": 0,
+    }  # fmt: skip
+    read = published.model_copy(update={"date_source": "text"})
+    assert field_counts(read, undated_gold)["date_in_range"].fp == 1, "a date read from the text is a claim"

@@ -18,7 +18,8 @@ one list item for lists. Per incident and field:
   compared as a set of target types.
 Right means: date equal (date: only a predicted date of time_precision 1 or none claims a day, a week or month
 is no fill there) or, within the predicted date's precision (the day, +-7 days for 2, +-30 for 3), meeting the gold
-date or date_range (date_in_range); places equal after
+date or date_range (date_in_range; a date that is only the publication date, date_source "published", is no fill
+where the gold incident has no date either: both say the text gives none); places equal after
 normalisation to the gold value or an alternative; killed/wounded the same range (exact) or overlapping
 ranges (_overlap). Precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2TP/(2TP+FP+FN), None when undefined.
 
@@ -256,7 +257,9 @@ def field_counts(pred: Incident | None, gold: GoldIncident | None) -> dict[str, 
     counts = {
         "date": _fill(exact_date(p), g.date, lambda: p.date == g.date),
         "date_in_range": _fill(
-            p.date, g if gold_has_date(g) else None, lambda: date_in_range(p.date, g, getattr(p, "time_precision", None))
+            None if getattr(p, "date_source", None) == "published" and not gold_has_date(g) else p.date,
+            g if gold_has_date(g) else None,
+            lambda: date_in_range(p.date, g, getattr(p, "time_precision", None)),
         ),
         "attack_type": _fill(
             known_attack(p.attack_type), known_attack(g.attack_type), lambda: attack_match(p.attack_type, g)
