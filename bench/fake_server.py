@@ -141,6 +141,21 @@ def valid_content(text: str) -> str:
     return _PREFIX + json.dumps(first_sentence(text)) + _SUFFIX
 
 
+def wants_attack_list(body: dict) -> bool:
+    """Whether the request is the enumerate strategy's first step (it asks for {"attacks": [...]})."""
+    fmt = body.get("response_format") or {}
+    schema = fmt.get("schema") or (fmt.get("json_schema") or {}).get("schema") or {}
+    if "attacks" in (schema.get("properties") or {}):
+        return True
+    system = next((m.get("content") for m in body.get("messages", []) if m.get("role") == "system"), "") or ""
+    return '{"attacks": []}' in system
+
+
+def attack_list_content(text: str) -> str:
+    """One attack: the article's first sentence."""
+    return json.dumps({"attacks": [{"what": "an attack", "where": None, "when": None, "sentence": first_sentence(text)}]})
+
+
 def _error(status: int, message: str, type_: str, code: str | None = None, retry_after: int | None = None) -> web.Response:
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     body = {"error": {"message": message, "type": type_, "code": code}}
@@ -240,7 +255,7 @@ class FakeServer:
     def _decide(self, body: dict, text: str, prompt_tokens: int, now: float) -> tuple[web.Response, str]:
         """The response for one parsed request and its outcome name."""
         cfg = self.config
-        content = valid_content(text)
+        content = attack_list_content(text) if wants_attack_list(body) else valid_content(text)
         completion_tokens = max(1, len(content) // 4)
         over = self._admit(prompt_tokens + completion_tokens, now)
         if over is not None:

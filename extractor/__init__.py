@@ -1,6 +1,13 @@
 """incident-extractor: news feeds to a validated, grounded, scored dataset of armed-violence incidents.
 
-The public API. Names are imported on first use, so `import extractor` stays cheap::
+The public API. Names are imported on first use, so `import extractor` stays cheap. A whole run, as
+`extract run` does it (resume, a database, a batch, a cost cap: see RunRequest)::
+
+    from extractor import RunRequest, Setup, execute_run
+
+    outcome = execute_run(RunRequest("golden/feed.xml", Setup({"model": "baseline"}), output="incidents.jsonl"))
+
+Or one stage at a time::
 
     import asyncio
     from extractor import create_backend, load_feed, load_prompt, open_writer, resolve_settings, run_feed
@@ -32,12 +39,23 @@ _EXPORTS = {
     "GoldIncident": "models",
     "GroundedIncident": "models",
     "Incident": "models",
-    # errors
-    "ConfigError": "errors",
+    # errors: the whole tree of errors.py
     "ExtractorError": "errors",
+    "ConfigError": "errors",
     "FeedError": "errors",
-    "GoldenError": "errors",
     "OutputError": "errors",
+    "StoreError": "errors",
+    "GoldenError": "errors",
+    "RunStoreError": "errors",
+    "EndpointUnavailable": "errors",
+    "BackendError": "errors",
+    "RateLimited": "errors",
+    "BackendTimeout": "errors",
+    "Unreachable": "errors",
+    "ServerError": "errors",
+    "ModeRejected": "errors",
+    "ExtractionFailed": "errors",
+    "BudgetExceeded": "errors",
     # settings
     "LLMSettings": "settings",
     "resolve_settings": "settings",
@@ -53,6 +71,11 @@ _EXPORTS = {
     "extract_one": "pipeline.article",
     "run_feed": "pipeline.run",
     "open_writer": "store.writers",
+    "RunHooks": "runner.run",
+    "RunOutcome": "runner.run",
+    "RunRequest": "runner.run",
+    "Setup": "runner.setup",
+    "execute_run": "runner.run",
     "read_records": "store.records",
     "compare": "evaluation.compare",
     "evaluate": "evaluation.evaluate",
@@ -61,41 +84,7 @@ _EXPORTS = {
     "score_predictions": "evaluation.evaluate",
 }
 
-__all__ = [
-    "__version__",
-    "Article",
-    "ArticleRecord",
-    "Count",
-    "Extraction",
-    "GoldArticle",
-    "GoldIncident",
-    "GroundedIncident",
-    "Incident",
-    "ConfigError",
-    "ExtractorError",
-    "FeedError",
-    "GoldenError",
-    "OutputError",
-    "LLMSettings",
-    "resolve_settings",
-    "Feed",
-    "load_feed",
-    "PromptTemplate",
-    "load_prompt",
-    "extraction_schema",
-    "ResultCache",
-    "RunSummary",
-    "create_backend",
-    "extract_one",
-    "run_feed",
-    "open_writer",
-    "read_records",
-    "compare",
-    "evaluate",
-    "load_golden",
-    "score",
-    "score_predictions",
-]
+__all__ = ["__version__"] + list(_EXPORTS)  # the export table is the public API
 
 
 def lazy_exports(package: str, exports: dict[str, str]) -> Callable[[str], Any]:

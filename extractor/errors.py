@@ -11,6 +11,7 @@ ExtractorError
 ├── BackendError           the endpoint failed in a way asking again did not fix
 │   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
 │   ├── BackendTimeout     the request timed out or the connection dropped
+│   │   └── Unreachable    no connection could be made at all (DNS, refused, TLS)
 │   ├── ServerError        HTTP 5xx that is not a structured-output rejection
 │   └── ModeRejected       the server refused a structured-output mode (try the next one)
 ├── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
@@ -88,6 +89,10 @@ class BackendTimeout(BackendError):
     """Timeout or dropped connection."""
 
     transient = True
+
+
+class Unreachable(BackendTimeout):
+    """No connection could be made (DNS, refused, TLS): transient for one request, fatal when it never stops."""
 
 
 class ServerError(BackendError):

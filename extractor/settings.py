@@ -39,6 +39,7 @@ BASELINE_MODEL = "baseline"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 MAX_CONCURRENCY = 256  # articles in progress at once, at most (each holds a task, a request and its text)
 StructuredOutput = Literal["auto", "json_schema", "json_object_schema", "json_object", "prompt"]
+Strategy = Literal["one-call", "enumerate", "hybrid"]  # how the LLM is asked (pipeline/strategies.py)
 
 
 class LLMSettings(BaseSettings):
@@ -52,6 +53,7 @@ class LLMSettings(BaseSettings):
         default=None, repr=False, validation_alias=AliasChoices("OPENAI_API_KEY", "EXTRACT_API_KEY")
     )
     structured_output: StructuredOutput = "auto"
+    strategy: Strategy = "one-call"
     temperature: float = Field(default=0.0, ge=0, le=2)
     max_tokens: int = Field(default=2048, ge=1)
     timeout: float = Field(default=120.0, gt=0)

@@ -11,7 +11,7 @@ import pytest
 import extractor
 
 PACKAGE = Path(extractor.__file__).parent
-CORE = {"errors", "models", "settings", "resources", "backend", "outputs"}
+CORE = {"errors", "models", "settings", "resources", "backend", "outputs", "testing"}
 # Stage -> the stages it may import (besides the core). llm and baseline are sibling backends.
 ALLOWED = {
     "text": set(),
@@ -24,8 +24,12 @@ ALLOWED = {
     "store": {"text"},
     "events": {"text", "codebook", "llm", "store"},  # incidents -> events across articles
     "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
+    # The library run drives the stages above: inputs, the pipeline, the store and events, and evaluation runs
+    # (few-shot examples come from the golden sets). It comes after them because it calls all of them; nothing
+    # but the commands and the service calls it.
+    "runner": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation"},
     "review": {"text", "feeds", "store", "events", "evaluation"},  # the HTML review page
-    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "review"},
+    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "runner", "review"},
 }
 # Third-party libraries that only one stage may import.
 OWNERS = {
@@ -95,9 +99,12 @@ def test_imports_are_resolved_to_stages():
 
 PUBLIC_API = [
     "__version__", "Article", "ArticleRecord", "Count", "Extraction", "GoldArticle", "GoldIncident", "GroundedIncident",
-    "Incident", "ConfigError", "ExtractorError", "FeedError", "GoldenError", "OutputError", "LLMSettings",
+    "Incident", "ExtractorError", "ConfigError", "FeedError", "OutputError", "StoreError", "GoldenError",
+    "RunStoreError", "EndpointUnavailable", "BackendError", "RateLimited", "BackendTimeout", "Unreachable",
+    "ServerError", "ModeRejected", "ExtractionFailed", "BudgetExceeded", "LLMSettings",
     "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema", "ResultCache",
-    "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "read_records", "compare", "evaluate",
+    "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "RunHooks", "RunOutcome", "RunRequest",
+    "Setup", "execute_run", "read_records", "compare", "evaluate",
     "load_golden", "score", "score_predictions",
 ]  # fmt: skip
 
@@ -154,3 +161,55 @@ def test_every_stage_is_packaged_in_the_wheel():
         if "_data" not in p.parts
     }
     assert folders <= packaged, sorted(folders - packaged)
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in tests/conftest.py: a test module never imports another test module."""
+    tests = Path(__file__).parent
+    offenders = []
+    for path in sorted(tests.rglob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + ([a.name for a in node.names] if not node.module else [])
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            offenders += [f"{path.name}: {n}" for n in names if n.split(".")[-1].startswith("test_")]
+        offenders += [f"{path.name}: {line.strip()}" for line in path.read_text(encoding="utf-8").splitlines()
+                      if line.strip().startswith(("from tests.test_", "import tests.test_"))]  # scripts in strings
+    assert offenders == []
+
+
+# What a command would need to orchestrate a run itself; the runner (and the stages) own these.
+ORCHESTRATION = {"asyncio", "extractor.pipeline.run", "extractor.pipeline.batch", "extractor.pipeline.backends",
+                 "extractor.store.writers", "extractor.store.resume", "extractor.store.dbsink", "extractor.llm.client",
+                 "extractor.llm.batch", "extractor.llm.pricing", "extractor.evaluation.fewshot", "extractor.feeds"}  # fmt: skip
+
+
+def _runtime_imports(path: Path) -> list[str]:
+    """The module's imports, those under `if TYPE_CHECKING:` left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            node.body = []
+    package = ["extractor", *path.relative_to(PACKAGE).parts[:-1]]
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            names.append(".".join(base + ([node.module] if node.module else [])))
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_the_cli_parses_calls_and_prints(path: Path):
+    """No orchestration in a command module: no event loop, no writers, resume, sinks, backends or batch jobs of
+    its own, and every command function under about 40 lines (options included)."""
+    assert sorted(set(_runtime_imports(path)) & ORCHESTRATION) == []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef) and any("command" in ast.unparse(d) for d in node.decorator_list):
+            start = min(d.lineno for d in node.decorator_list)
+            assert node.end_lineno - start + 1 <= 42, f"{node.name} is {node.end_lineno - start + 1} lines"

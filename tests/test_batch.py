@@ -9,101 +9,12 @@ import json
 import shutil
 from pathlib import Path
 
-import httpx
 import pytest
 
 from extractor.cli import app
 from extractor.llm.client import _response_format
 
-from .conftest import BASE_URL, COMPLETIONS, SECRET, incident
-from .test_llm_pipeline import echo, records, run_cli, runner
-
-
-def article_in(body: dict) -> str:
-    user = body["messages"][1]["content"]
-    return user.split("<article>\n", 1)[1].rsplit("\n</article>", 1)[0]
-
-
-def valid(body: dict) -> str:
-    return json.dumps({"incidents": [incident(article_in(body).split("\n\n")[0])]})
-
-
-class BatchAPI:
-    """A stateful mock of /v1/files and /v1/batches: what each uploaded line gets is decided by `answer`."""
-
-    def __init__(self, mock, polls_in_progress: int = 1) -> None:
-        self.uploads: list[list[dict]] = []
-        self.files: dict[str, bytes] = {}
-        self.batches: dict[str, dict] = {}
-        self.polls_in_progress = polls_in_progress
-        self.answer = lambda line, n: ("ok", valid(line["body"]))  # (kind, content) for line n of batch
-        self.upload = mock.post(f"{BASE_URL}/files").mock(side_effect=self._upload)
-        self.create = mock.post(f"{BASE_URL}/batches").mock(side_effect=self._create)
-        self.retrieve = mock.get(url__regex=rf"{BASE_URL}/batches/[^/]+$").mock(side_effect=self._retrieve)
-        self.content = mock.get(url__regex=rf"{BASE_URL}/files/[^/]+/content$").mock(side_effect=self._content)
-
-    def _upload(self, request: httpx.Request) -> httpx.Response:
-        assert request.headers["authorization"] == f"Bearer {SECRET}"
-        body = request.content.decode()
-        lines = [json.loads(line) for line in body.splitlines() if line.startswith('{"custom_id"')]
-        self.uploads.append(lines)
-        file_id = f"file-{len(self.files)}"
-        self.files[file_id] = json.dumps(lines).encode()
-        meta = {"id": file_id, "object": "file", "bytes": len(body), "created_at": 1, "filename": "requests.jsonl",
-                "purpose": "batch", "status": "processed"}  # fmt: skip
-        return httpx.Response(200, json=meta)
-
-    def _create(self, request: httpx.Request) -> httpx.Response:
-        body = json.loads(request.content)
-        assert body["endpoint"] == "/v1/chat/completions" and body["completion_window"] == "24h"
-        batch_id = f"batch_{len(self.batches)}"
-        lines = json.loads(self.files[body["input_file_id"]])
-        self.batches[batch_id] = {
-            "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "input_file_id": body["input_file_id"],
-            "completion_window": "24h", "status": "validating", "created_at": 1, "output_file_id": None,
-            "error_file_id": None, "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
-            "_polls": 0, "_lines": lines,
-        }  # fmt: skip
-        return httpx.Response(200, json=self._public(batch_id))
-
-    def _public(self, batch_id: str) -> dict:
-        return {k: v for k, v in self.batches[batch_id].items() if not k.startswith("_")}
-
-    def _retrieve(self, request: httpx.Request) -> httpx.Response:
-        batch_id = request.url.path.rsplit("/", 1)[1]
-        batch = self.batches[batch_id]
-        batch["_polls"] += 1
-        if batch["_polls"] <= self.polls_in_progress:
-            batch["status"] = "in_progress"
-        elif batch["status"] != "completed":
-            self._finish(batch_id)
-        return httpx.Response(200, json=self._public(batch_id))
-
-    def _finish(self, batch_id: str) -> None:
-        batch, output, errors = self.batches[batch_id], [], []
-        for n, line in enumerate(batch["_lines"]):
-            kind, content = self.answer(line, n)
-            if kind == "failed":
-                error = {"status_code": 500, "body": {"error": {"message": "server error", "code": None}}}
-                errors.append({"custom_id": line["custom_id"], "response": error, "error": None})
-                continue
-            completion = {
-                "id": "c", "object": "chat.completion", "created": 1, "model": line["body"]["model"],
-                "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-                "usage": {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100,
-                          "prompt_tokens_details": {"cached_tokens": 500}},
-            }  # fmt: skip
-            output.append({"custom_id": line["custom_id"], "response": {"status_code": 200, "body": completion}})
-        for key, rows in (("output_file_id", output), ("error_file_id", errors)):
-            if rows:
-                file_id = f"file-{len(self.files)}"
-                self.files[file_id] = "".join(json.dumps(r) + "\n" for r in rows).encode()
-                batch[key] = file_id
-        batch["status"] = "completed"
-        batch["request_counts"] = {"total": len(batch["_lines"]), "completed": len(output), "failed": len(errors)}
-
-    def _content(self, request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=self.files[request.url.path.split("/")[-2]])
+from .conftest import COMPLETIONS, SECRET, BatchAPI, article_in, echo, records, run_cli, runner, valid
 
 
 def batch_cli(*args: str):

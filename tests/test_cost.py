@@ -15,8 +15,7 @@ from extractor.llm.pricing import Budget, Price, estimate_usage, lookup, price_t
 from extractor.llm.prompts import list_prompts, load_prompt, render
 from extractor.models import Usage
 
-from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, incident, request_json
-from .test_llm_pipeline import records, run_cli, runner
+from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, incident, records, request_json, run_cli, runner
 
 
 def test_prices_match_the_longest_model_prefix_and_unknown_models_have_no_price() -> None:

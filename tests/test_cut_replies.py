@@ -12,9 +12,8 @@ import httpx
 from extractor.llm.replies import CUT_ECHO_CHARS
 from extractor.llm.schema import ITEM_BOUNDS, QUOTE_CHARS, STRING_BOUNDS, extraction_schema, request_schema
 
-from .conftest import COMPLETIONS, article_of, completion, incident, request_json
-from .test_llm_pipeline import echo, records, run_cli
-from .test_schema import _objects
+from .conftest import COMPLETIONS, article_of, completion, echo, incident, records, request_json, run_cli
+from .conftest import schema_objects as _objects
 
 RUNAWAY = '{"incidents": [{"summary": "The article discusses the election. ' + "The election " * 400
 

@@ -13,25 +13,9 @@ from extractor.errors import FeedError
 from extractor.feeds import load_feed
 from extractor.feeds.html import html_to_text, strip_tracking
 
-from .conftest import GOLDEN_FEED
+from .conftest import ATOM, GOLDEN_FEED, RDF
 
 runner = CliRunner()
-
-ATOM = """<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom"><title>Atom news</title><id>urn:feed</id><updated>2024-09-19T10:00:00+02:00</updated>
-<entry><title>Attack in Diffa</title><id>urn:uuid:1</id><link href="https://news.test/diffa?utm_source=x&amp;id=7"/>
-<updated>2024-09-19T10:00:00+02:00</updated>
-<content type="html">&lt;p&gt;An IED killed five soldiers.&lt;/p&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;p&gt;Second paragraph.&lt;/p&gt;</content>
-</entry></feed>"""
-
-RDF = """<?xml version="1.0"?>
-<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
- xmlns:dc="http://purl.org/dc/elements/1.1/">
-<channel rdf:about="https://news.test/"><title>RDF news</title><link>https://news.test/</link><description>d</description></channel>
-<item rdf:about="https://news.test/a?utm_medium=rss"><title>Raid in Agadez</title>
-<link>https://news.test/a?utm_medium=rss</link><description>Militants attacked an outpost.</description>
-<dc:date>2024-09-17T06:00:00Z</dc:date></item>
-</rdf:RDF>"""
 
 
 def test_golden_feed_has_ten_full_articles() -> None:
@@ -128,22 +112,6 @@ def test_bad_input_is_a_clear_error(tmp_path: Path, name: str, content: bytes | 
     assert len(result.stderr.strip().splitlines()) <= 2, "one line (plus the baseline notice), no traceback"
     assert "Traceback" not in result.output
     assert not Path("incidents.jsonl").exists()
-
-
-@pytest.fixture
-def feed_server():
-    """The golden feed served over HTTP on loopback."""
-    import functools
-    import http.server
-    import threading
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(GOLDEN_FEED.parent))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
 
 
 def test_feed_from_a_url(feed_server: str) -> None:

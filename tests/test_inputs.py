@@ -18,8 +18,7 @@ from extractor.feeds.lists import opml_sources, text_sources
 from extractor.feeds.sources import source_kind
 from extractor.feeds.stream import articles_from_documents, batch_documents, split_items, stream_feed
 
-from .conftest import GOLDEN_FEED
-from .test_feeds import ATOM, RDF, feed_server  # noqa: F401  (feed_server is a fixture)
+from .conftest import ATOM, GOLDEN_FEED, RDF
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
 JSONL = INPUTS / "articles.jsonl"

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.llm.schema import request_schema
@@ -22,23 +21,14 @@ from .conftest import (
     SECRET,
     article_of,
     completion,
+    echo,
     extraction_reply,
     incident,
+    records,
     request_json,
+    run_cli,
+    runner,
 )
-
-runner = CliRunner()
-def run_cli(feed: str, *args: str, output: str = "out.jsonl"):
-    return runner.invoke(app, ["run", feed, "--model", "test-model", "--base-url", BASE_URL, "-o", output, "-q", *args])
-
-
-def records(path: str = "out.jsonl") -> dict[str, ArticleRecord]:
-    lines = Path(path).read_text().splitlines()
-    return {r.article_id: r for r in (ArticleRecord.model_validate_json(line) for line in lines)}
-
-
-def echo(request: httpx.Request) -> httpx.Response:
-    return extraction_reply(article_of(request))
 
 
 def test_happy_path_writes_grounded_records(feed: str, httpx2_mock) -> None:

@@ -15,8 +15,7 @@ from extractor.evaluation.countries import same_country
 from extractor.models import Article, Extraction, GroundedIncident
 from extractor.pipeline.places import normalise, place_incidents
 
-from .conftest import COMPLETIONS, article_of, extraction_reply, incident, request_json
-from .test_llm_pipeline import records, run_cli
+from .conftest import COMPLETIONS, article_of, extraction_reply, incident, records, request_json, run_cli
 
 
 def _incident(country=None, region=None, location=None) -> GroundedIncident:

@@ -16,8 +16,7 @@ from extractor.store.records import parse_line, read_record_file, read_records, 
 from extractor.store.runs import Manifest, load_manifest
 from extractor.store.schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, SCHEMA_VERSION
 
-from .conftest import COMPLETIONS, incident
-from .test_llm_pipeline import echo, run_cli, runner
+from .conftest import COMPLETIONS, echo, incident, run_cli, runner
 
 # Fields a line of format 1 may lack: the record's later additions, and incident fields of the model that an older
 # run did not have (the LLM's schema makes every incident field required, so each such addition made old lines

@@ -198,7 +198,7 @@ def test_prefilter_is_a_config_key(tmp_path: Path, monkeypatch, httpx2_mock) -> 
 
 @pytest.mark.httpx2(assert_all_called=False)
 def test_a_batch_with_prefilter_uploads_only_relevant_articles(tmp_path: Path, monkeypatch, httpx2_mock) -> None:
-    from .test_batch import BatchAPI
+    from .conftest import BatchAPI
 
     monkeypatch.setenv("OPENAI_API_KEY", SECRET)
     (tmp_path / "feed.xml").write_text(FEED)

@@ -7,8 +7,6 @@ import base64
 import gzip
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -22,8 +20,9 @@ from extractor.review.sources import load_source
 from extractor.text.normalize import normalize_quote
 from extractor.text.spans import NormalizedText, quote_spans
 
-FIXTURES = Path(__file__).parent / "fixtures" / "review"
-FEED = str(FIXTURES / "feed.xml")
+from .conftest import REVIEW_FEED as FEED
+from .conftest import REVIEW_FIXTURES as FIXTURES
+from .conftest import make_db, stored_run
 
 
 def page_data(html: str) -> dict:
@@ -34,61 +33,6 @@ def page_data(html: str) -> dict:
         return json.loads(gzip.decompress(base64.b64decode(content)))
     assert kind == "application/json"
     return json.loads(content)
-
-
-def stored_run(tmp_path: Path, name: str = "run-a", predictions: str = "predictions.jsonl") -> Path:
-    """A run folder as `extract eval` writes it, pointing at the fixture feed and labels."""
-    run = tmp_path / "runs" / name
-    run.mkdir(parents=True)
-    shutil.copy(FIXTURES / predictions, run / "predictions.jsonl")
-    manifest = {
-        "run_id": name, "started": "2026-11-25T10:00:00Z", "backend": "openai", "model": "test-model",
-        "endpoint": "http://127.0.0.1:9/v1", "prompt_name": "extract-v2", "prompt_hash": "abc123", "schema_hash": "s1",
-        "modes": ["json_schema"], "parameters": {}, "code_revision": "test", "feed": FEED,
-        "golden": str(FIXTURES / "labels.jsonl"), "golden_sha256": "x", "articles": 4, "failed": 1,
-        "usage": {"prompt_tokens": 3600, "completion_tokens": 1200, "total_tokens": 4800}, "estimated_cost_usd": 0.0048,
-    }  # fmt: skip
-    (run / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return run
-
-
-def make_db(tmp_path: Path) -> Path:
-    """An incident database holding the fixture run plus a second outlet's report of the Zamfara attack, with events."""
-    from extractor.events.storage import update_events
-    from extractor.feeds import load_feed
-    from extractor.models import Article, ArticleRecord, Count
-    from extractor.store.database import open_db
-    from extractor.store.records import read_records
-
-    articles = {a.id: a for a in load_feed(FEED).articles}
-    records, _ = read_records(FIXTURES / "predictions.jsonl")
-    other = Article(
-        id="b1", title="Market attack in Zamfara", link="https://news.example.com/b1",
-        published=records[0].published, text="Gunmen killed 15 people at a market in Anka on Sunday, residents said.",
-    )  # fmt: skip
-    zamfara = (
-        records[0]
-        .incidents[0]
-        .model_copy(
-            update={
-                "killed": Count(min=15, max=15),
-                "claims": [],
-                "evidence": ["Gunmen killed 15 people at a market in Anka"],
-            }
-        )
-    )
-    second = ArticleRecord(
-        article_id="b1", title=other.title, link=other.link, published=other.published, status="ok",
-        incidents=[zamfara], provenance=records[0].provenance,
-    )  # fmt: skip
-    path = tmp_path / "incidents.db"
-    with open_db(path) as db:
-        run_id = db.register_run({"model": "test-model", "prompt_name": "extract-v2", "config_hash": "abcdef12"})
-        for record in records:
-            db.write_record(run_id, articles[record.article_id], record)
-        db.write_record(run_id, other, second)
-        update_events(db)
-    return path
 
 
 def test_quote_spans_find_the_quote_in_the_original_text_after_normalisation():

@@ -18,7 +18,9 @@ from playwright.sync_api import Page, expect, sync_playwright
 from extractor.review.page import render, write_page
 from extractor.review.sources import load_source
 
-from .test_review import FEED, FIXTURES, make_db, stored_run
+from .conftest import REVIEW_FEED as FEED
+from .conftest import REVIEW_FIXTURES as FIXTURES
+from .conftest import make_db, stored_run
 
 CHROMIUM = os.environ.get("EXTRACT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [

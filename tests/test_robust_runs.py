@@ -13,8 +13,7 @@ from extractor.errors import OutputError
 from extractor.models import ArticleRecord
 from extractor.store.resume import prepare_resume
 
-from .conftest import COMPLETIONS, FEED, SECRET, article_of, request_json
-from .test_llm_pipeline import echo, records, run_cli, runner
+from .conftest import COMPLETIONS, FEED, SECRET, article_of, echo, records, request_json, run_cli, runner
 
 
 def test_a_429_storm_longer_than_the_attempt_budget_still_ends_with_every_article_done(

@@ -9,22 +9,13 @@ from typer.testing import CliRunner
 from extractor.cli import app
 from extractor.llm.schema import extraction_schema, schema_json, shipped_schema
 
+from .conftest import schema_objects as _objects
+
 
 def test_exported_schema_matches_the_models() -> None:
     assert shipped_schema().read_text(encoding="utf-8") == schema_json(), "run `extract schema` and commit schemas/"
     result = CliRunner().invoke(app, ["schema", "--check"])
     assert result.exit_code == 0, result.output
-
-
-def _objects(node):
-    if isinstance(node, dict):
-        if node.get("type") == "object":
-            yield node
-        for value in node.values():
-            yield from _objects(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _objects(value)
 
 
 def test_schema_follows_strict_mode_rules() -> None:

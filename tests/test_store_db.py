@@ -15,13 +15,10 @@ from typer.testing import CliRunner
 
 from extractor.cli import app
 from extractor.errors import StoreError
-from extractor.models import Article, ArticleRecord, GroundedIncident, Provenance
 from extractor.store.database import open_db
-from extractor.store.dbsink import DatabaseSink
 from extractor.store.schema import SCHEMA_VERSION
 
-from .conftest import COMPLETIONS, GOLDEN_FEED, incident, request_json
-from .test_llm_pipeline import echo
+from .conftest import COMPLETIONS, GOLDEN_FEED, article, echo, request_json, write
 
 runner = CliRunner()
 TABLES = {"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events", "event_incidents"}
@@ -30,30 +27,6 @@ VIEWS = {"current_run", "incidents_view", "events_view", "event_sources_view"}
 
 def run_db(feed: str, *args: str):
     return runner.invoke(app, ["run", feed, "--model", "baseline", "--db", "x.db", "-q", *args])
-
-
-def identity(model: str = "m1") -> dict:
-    return {"backend": "test", "model": model, "prompt_name": "p", "config_hash": f"{model}-cafe0123", "schema_hash": "s"}
-
-
-def article(n: int, text: str | None = None) -> Article:
-    return Article(id=f"a{n}", title=f"Attack {n}", link=f"https://www.news.test/{n}",
-                   text=text or f"Gunmen killed {n} soldiers in Gao on Sunday. It was attack {n}.")  # fmt: skip
-
-
-def record(art: Article, n_incidents: int = 1, model: str = "m1") -> ArticleRecord:
-    quote = art.text.split(". ")[0]
-    incidents = [GroundedIncident(**incident(quote, country="Mali", region="Gao"), grounded=True)] * n_incidents
-    return ArticleRecord(article_id=art.id, title=art.title, link=art.link, status="ok", incidents=incidents,
-                         provenance=Provenance(backend="test", model=model, schema_hash="s"))  # fmt: skip
-
-
-def write(path: Path, arts: list[Article], model: str = "m1", **kw) -> DatabaseSink:
-    sink = DatabaseSink(open_db(path, **kw), "")
-    sink.run_id = sink.db.register_run(identity(model))
-    for art in sink.select(arts):
-        sink.write(record(art, model=model))
-    return sink
 
 
 def test_an_empty_file_gets_the_whole_schema_and_reopening_changes_nothing(tmp_path: Path) -> None:
@@ -181,7 +154,7 @@ def test_run_db_with_a_mocked_llm_sits_beside_the_baseline_run(feed: str, httpx2
 KILLER = """
 import os, signal, sys
 from extractor.store.database import IncidentDB
-from tests.test_store_db import article, write
+from tests.conftest import article, write
 original = IncidentDB._insert_incident
 def die(self, run_id, extraction_id, art, n, inc):
     if art.id == "a4":

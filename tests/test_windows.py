@@ -16,8 +16,7 @@ from extractor.models import Count, Incident
 from extractor.pipeline.merge import merge_windows
 from extractor.pipeline.windows import split_windows
 
-from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, completion, incident, request_json
-from .test_llm_pipeline import records, runner
+from .conftest import BASE_URL, COMPLETIONS, SECRET, article_of, completion, incident, records, request_json, runner
 
 FILLER = "Observers in the capital discussed the economy, the price of bread and the coming elections at length. "
 AMBUSH = "Gunmen killed five soldiers near Tillaberi on Sunday, the army said."

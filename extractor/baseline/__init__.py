@@ -6,5 +6,5 @@ _EXPORTS = {
     "BaselineBackend": "extractor",
     "extract_incidents": "extractor",
 }
-__all__ = ["BaselineBackend", "extract_incidents"]
+__all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -14,10 +13,12 @@ from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import ExtractorError
+from ..runner.run import RunHooks
 from .options import SettingOptions
 
 if TYPE_CHECKING:
-    from ..feeds import FetchLimits
+    from ..models import ArticleRecord
+    from ..pipeline.run import RunSummary
     from ..settings import LLMSettings
 
 app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
@@ -81,35 +82,12 @@ def main(
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def fetch_limits(llm: SettingOptions) -> FetchLimits:
-    """The bounds on fetching a feed URL (settings fetch_timeout, max_feed_bytes), from the options, the
-    environment and the config file; resolved quietly (the command's own settings_of gives any notice)."""
-    from ..feeds import FetchLimits
-    from ..settings import resolve_settings
-
-    settings, _ = resolve_settings(llm.settings(), llm.config)
-    return FetchLimits(timeout=settings.fetch_timeout, max_bytes=settings.max_feed_bytes)
-
-
 def settings_of(llm: SettingOptions) -> LLMSettings:
     """Settings from a command's options, the environment and the config file (a notice when offline)."""
-    from ..settings import resolve_settings
-
-    settings, notice = resolve_settings(llm.settings(), llm.config)
+    settings, notice = llm.setup().resolve()
     if notice:
         err.print(f"[yellow]{notice}[/]", highlight=False)
     return settings
-
-
-def prepare(llm: SettingOptions):
-    """Settings, prompt template and cache of a command that extracts."""
-    from ..llm.prompts import load_prompt
-    from ..pipeline.cache import ResultCache
-
-    settings = settings_of(llm)
-    template = load_prompt(llm.prompt)
-    cache = ResultCache(llm.cache_dir, read=not (llm.no_cache or llm.refresh), write=not llm.no_cache)
-    return settings, template, cache
 
 
 def progress_bar(total: int | None, quiet: bool) -> Progress:
@@ -119,6 +97,33 @@ def progress_bar(total: int | None, quiet: bool) -> Progress:
     return progress
 
 
-def in_loop(progress: Progress, work: Coroutine[Any, Any, T]) -> T:
-    with progress:
-        return asyncio.run(work)
+class Shown(RunHooks):
+    """A library run's messages on stderr and its progress bar (hidden with --quiet)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.progress: Progress | None = None
+
+    def warning(self, text: str) -> None:
+        err.print(f"[yellow]warning:[/] {text}", highlight=False)
+
+    def notice(self, text: str) -> None:
+        err.print(f"[yellow]{text}[/]", highlight=False)
+
+    def note(self, text: str) -> None:
+        err.print(text, highlight=False)
+
+    def started(self, total: int | None) -> None:
+        self.show(progress_bar(total, self.quiet))
+
+    def show(self, progress: Progress) -> None:
+        self.progress = progress
+        progress.start()
+
+    def record(self, record: ArticleRecord) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.progress.task_ids[0])
+
+    def finished(self, summary: RunSummary, output: str) -> None:
+        if self.progress is not None:
+            self.progress.stop()

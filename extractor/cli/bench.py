@@ -3,7 +3,6 @@ MUC-4's scope with out-of-scope predictions set aside)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Optional
@@ -11,22 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
-from .app import app, fail, guarded, in_loop, out, prepare, progress_bar
+from .app import Shown, app, guarded, out
 from .evaluate import check_threshold
 from .options import AsJson, FailUnder, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
-from .run import print_summary
-from .tables import print_scores, types_table
+from .tables import print_scores, print_summary, types_table
 
 bench_app = typer.Typer(help="Run and score a public benchmark.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-
-def _digest(directory: Path) -> str:
-    """sha256 over the split's files (names and contents), for the run manifest."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in directory.iterdir() if p.is_file()):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()
 
 
 @bench_app.command("muc4")
@@ -47,47 +37,19 @@ def muc4(
     llm: SettingOptions,
 ) -> None:
     """Extract a MUC-4 split and score it: document relevance, incidents and fields, in two views."""
-    from ..evaluation.evaluate import evaluate
-    from ..evaluation.metrics import by_attack_type
-    from ..evaluation.muc4 import in_muc_scope, load_split, stratified_sample
-    from ..store.runs import load_predictions
+    from ..runner.evaluate import bench_muc4
 
-    if limit and sample:
-        raise fail("--limit and --sample exclude each other")
-    split = guarded(lambda: load_split(directory))
-    ids = [a.id for a in split.articles]
-    if sample:
-        ids = stratified_sample(split, sample, seed)
-    elif limit:
-        ids = ids[:limit]
-    chosen = set(ids)
-    articles = [a for a in split.articles if a.id in chosen]
-    gold = {aid: label for aid, label in split.gold.items() if aid in chosen}
-    settings, template, cache = guarded(lambda: prepare(llm))
-    progress = progress_bar(len(articles), quiet or as_json)
-    what = f"sample {sample} seed {seed}" if sample else (f"first {limit}" if limit else "all")
-    work = evaluate(
-        settings, template, cache, articles=articles, gold=gold, source=str(directory),
-        golden_label=f"MUC-4 {split.name} ({what}, {len(articles)} messages)", golden_sha256=guarded(lambda: _digest(directory)),
-        runs_dir=runs_dir, name=name, scope=in_muc_scope, on_record=lambda _: progress.advance(progress.task_ids[0]),
-    )  # fmt: skip
-    try:
-        result = guarded(lambda: in_loop(progress, work))
-    finally:
-        cache.close()
-    predictions, _ = load_predictions(result.run_dir / "predictions.jsonl")
-    types = by_attack_type(predictions, gold)
+    result = guarded(lambda: bench_muc4(llm.setup(), directory, limit=limit, sample=sample, seed=seed,
+                                        runs_dir=runs_dir, name=name, hooks=Shown(quiet or as_json)))  # fmt: skip
+    evaluation = result.evaluation
     if as_json:
-        payload = {"run_dir": str(result.run_dir), "split": split.name, "messages": len(articles),
-                   "manifest": result.manifest.model_dump(mode="json"), **json.loads(result.scores.to_json()),
-                   "by_attack_type": {k: v.model_dump(mode="json") for k, v in types.items()}}  # fmt: skip
-        typer.echo(json.dumps(payload))
+        typer.echo(json.dumps(result.to_dict()))
     else:
-        print_summary(result.summary, str(result.run_dir))
-        out.print(f"MUC-4 {split.name}: {len(articles)} messages ({what}); view 1: this project's coding")
-        print_scores(result.scores.all, out)
+        print_summary(evaluation.summary, str(evaluation.run_dir))
+        out.print(f"MUC-4 {result.split}: {result.messages} messages ({result.chosen}); view 1: this project's coding")
+        print_scores(evaluation.scores.all, out)
         out.print("view 2: MUC-4 scope (predicted incidents outside MUC-4's scope set aside)")
-        print_scores(result.scores.scoped, out, worst=0)
-        out.print(types_table(types))
-        out.print(f"run stored in {result.run_dir}")
-    check_threshold(result.scores.all.incidents.f1, fail_under)
+        print_scores(evaluation.scores.scoped, out, worst=0)
+        out.print(types_table(result.by_attack_type))
+        out.print(f"run stored in {evaluation.run_dir}")
+    check_threshold(evaluation.scores.all.incidents.f1, fail_under)

@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
-from .app import EXIT_FAILED, app, err, fail, guarded, in_loop, out, prepare, progress_bar
+from .app import EXIT_FAILED, Shown, app, err, fail, guarded, out
 from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
-from .run import print_summary
-from .store import cluster_scores_of, print_cluster_scores, run_cluster_scores
-from .tables import print_comparison, print_scores, print_sets
+from .tables import print_cluster_scores, print_comparison, print_scores, print_sets, print_summary
 
 if TYPE_CHECKING:
     from ..evaluation.golden import GoldenSet
     from ..models import GoldArticle
+    from ..runner.evaluate import SetEvaluation
 
 
 @app.command("eval")
@@ -37,49 +36,37 @@ def eval_command(
     llm: SettingOptions,
 ) -> None:
     """Extract a golden set into a stored run (through the cache) and score it against its labels."""
-    from ..evaluation.evaluate import evaluate_set
-    from ..evaluation.golden import golden_set, named_sets
+    from ..runner.evaluate import evaluate_golden
 
-    settings, template, cache = guarded(lambda: prepare(llm))
-    sets = list(named_sets().values()) if all_sets else [guarded(lambda: golden_set(golden, feed))]
     prices = (price_in or 0.0, price_out or 0.0) if price_in is not None or price_out is not None else None
-    results = []
-    try:
-        for chosen in sets:
-            progress = progress_bar(len(guarded(chosen.gold)), quiet or as_json)
-            run_name = f"{name}-{chosen.name}" if name and all_sets else name
-            work = evaluate_set(
-                settings, template, cache, chosen, runs_dir=runs_dir, name=run_name, price_per_million=prices,
-                on_record=lambda _, p=progress: p.advance(p.task_ids[0]),
-            )  # fmt: skip
-            results.append((chosen, guarded(lambda work=work, p=progress: in_loop(p, work))))
-    finally:
-        cache.close()
+    chosen = None if all_sets else [golden]
+    results = guarded(lambda: evaluate_golden(llm.setup(), chosen, feed=feed, runs_dir=runs_dir, name=name,
+                                              price_per_million=prices, hooks=Shown(quiet or as_json)))  # fmt: skip
     if as_json:
-        typer.echo(json.dumps([
-            {"set": chosen.name, "development": chosen.development, "run_dir": str(result.run_dir),
-             "manifest": result.manifest.model_dump(mode="json"), **json.loads(result.scores.to_json())}
-            for chosen, result in results
-        ] if all_sets else {"run_dir": str(results[0][1].run_dir),
-                            "manifest": results[0][1].manifest.model_dump(mode="json"),
-                            **json.loads(results[0][1].scores.to_json())}))  # fmt: skip
+        payload = [{"set": r.golden.name, "development": r.golden.development, **r.to_dict()} for r in results]
+        typer.echo(json.dumps(payload if all_sets else results[0].to_dict()))
     elif all_sets:
-        print_sets([(chosen.name, chosen.development, result.scores.all) for chosen, result in results], out)
-        print_cluster_scores([(c.name, run_cluster_scores(r.run_dir, c.gold())) for c, r in results], out)
-        for chosen, result in results:
-            out.print(f"golden set {chosen.name}: run stored in {result.run_dir}", highlight=False)
+        print_sets([(r.golden.name, r.golden.development, r.evaluation.scores.all) for r in results], out)
+        print_cluster_scores([(r.golden.name, r.clusters) for r in results], out)
+        for r in results:
+            out.print(f"golden set {r.golden.name}: run stored in {r.evaluation.run_dir}", highlight=False)
     else:
-        chosen, result = results[0]
-        print_summary(result.summary, str(result.run_dir))
-        print_scores(result.scores.primary, out, worst=0)
-        print_scores(result.scores.all, out)
-        print_cluster_scores([(chosen.name, run_cluster_scores(result.run_dir, chosen.gold()))], out)
-        cost = result.manifest.estimated_cost_usd
-        use = "development" if chosen.development else "test: report only, never tune on it"
-        out.print(f"golden set {chosen.name} ({use}); run stored in {result.run_dir}"
-                  + (f"; estimated cost ${cost:.4f}" if cost is not None else ""))  # fmt: skip
-    for _, result in results:
-        check_threshold(result.scores.all.incidents.f1, fail_under)
+        print_set_evaluation(results[0])
+    for r in results:
+        check_threshold(r.evaluation.scores.all.incidents.f1, fail_under)
+
+
+def print_set_evaluation(result: SetEvaluation) -> None:
+    """One golden set's run: counters, primary and all-incident scores, clustering, where it is stored."""
+    chosen, evaluation = result.golden, result.evaluation
+    print_summary(evaluation.summary, str(evaluation.run_dir))
+    print_scores(evaluation.scores.primary, out, worst=0)
+    print_scores(evaluation.scores.all, out)
+    print_cluster_scores([(chosen.name, result.clusters)], out)
+    cost = evaluation.manifest.estimated_cost_usd
+    use = "development" if chosen.development else "test: report only, never tune on it"
+    out.print(f"golden set {chosen.name} ({use}); run stored in {evaluation.run_dir}"
+              + (f"; estimated cost ${cost:.4f}" if cost is not None else ""))  # fmt: skip
 
 
 def check_threshold(f1: float | None, fail_under: float | None) -> None:
@@ -154,6 +141,7 @@ def compare(
     """Compare two runs: headline and per-field deltas with noise marks, per-article changes, regressions, fixes."""
     from ..evaluation.compare import compare as compare_runs
     from ..evaluation.evaluate import score_predictions
+    from ..runner.evaluate import cluster_scores_of
     from ..store.runs import predictions_path
 
     paths = [guarded(lambda ref=ref: predictions_path(ref, runs_dir)) for ref in (run_a, run_b)]

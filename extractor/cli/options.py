@@ -7,11 +7,14 @@ import functools
 import inspect
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
 from ..llm.prompts import DEFAULT_PROMPT
+
+if TYPE_CHECKING:
+    from ..runner.setup import Setup
 
 # The settings options of every command that extracts: name -> (annotation, default). None = not given.
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
@@ -19,6 +22,12 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     "base_url": (Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")], None),
     "structured_output": (
         Annotated[str | None, typer.Option(help="auto (default), json_schema, json_object_schema, json_object or prompt.")],
+        None,
+    ),
+    "strategy": (
+        Annotated[str | None, typer.Option(help="How the LLM is asked: one-call (default: one request per article), "
+                  "enumerate (list the attacks, then one request per attack) or hybrid (the rules propose, the "
+                  "model confirms, corrects or adds).")],
         None,
     ),
     "prompt": (Annotated[str, typer.Option(help="Prompt name in prompts/ (or a path to a .md file).")], DEFAULT_PROMPT),
@@ -60,7 +69,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     ),
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
-SETTING_NAMES = ("model", "base_url", "structured_output", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
+SETTING_NAMES = ("model", "base_url", "structured_output", "strategy", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
                  "max_input_chars", "max_windows", "timeout", "article_budget", "prefilter")  # fmt: skip
 
 
@@ -78,6 +87,13 @@ class SettingOptions:
     def settings(self) -> dict[str, Any]:
         """The values that are settings, None where the option was not given."""
         return {name: self.values[name] for name in SETTING_NAMES}
+
+    def setup(self) -> Setup:
+        """The options as the library run's configuration."""
+        from ..runner.setup import Setup
+
+        return Setup(settings=self.settings(), config=self.config, prompt=self.prompt, cache_dir=self.cache_dir,
+                     no_cache=self.no_cache, refresh=self.refresh)  # fmt: skip
 
 
 def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ..store.runs import DEFAULT_RUNS_DIR
-from .app import app, err, fail, guarded
+from .app import app, err, guarded
 from .options import Force, RunsDir
 
 
@@ -37,26 +37,12 @@ def review_command(
 ) -> None:
     """Write a self-contained HTML review page: evidence highlighted, gold vs predicted, events, charts."""
     from ..outputs import REVIEW_PAGE, check_output
+    from ..review.database import load_review
     from ..review.page import render, write_page
-    from ..review.sources import load_source
 
-    refs = sources or []
-    if len(refs) > 2:
-        raise fail("give one run to review, or two to compare")
-    if not refs and db is None:
-        raise fail("give a run (JSONL output or stored run) or --db")
-    guarded(lambda: check_output(output, REVIEW_PAGE, inputs=[*refs, feed, golden, db], force=force))
-    events = None
-    if db is not None:
-        from ..review.database import load_database
-
-        first, events = guarded(lambda: load_database(db, refs[0] if refs else None))
-        other = guarded(lambda: load_database(db, refs[1], with_events=False)[0]) if len(refs) > 1 else None
-    else:
-        first = guarded(lambda: load_source(refs[0], feed=feed, golden=golden, runs_dir=runs_dir))
-        other = None
-        if len(refs) > 1:
-            other = guarded(lambda: load_source(refs[1], feed=feed, runs_dir=runs_dir, texts=first.articles or None))
+    guarded(lambda: check_output(output, REVIEW_PAGE, inputs=[*(sources or []), feed, golden, db], force=force))
+    first, other, events = guarded(lambda: load_review(sources or [], db=db, feed=feed, golden=golden,
+                                                       runs_dir=runs_dir))  # fmt: skip
     for source in (first, other):
         for note in source.lines.notes() if source else []:  # "3 line(s) in an older record format, read"
             err.print(f"{source.label}: {note}", highlight=False)

@@ -2,166 +2,128 @@
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import BudgetExceeded, ConfigError, ExtractorError
-from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, fetch_limits, guarded, in_loop, prepare, progress_bar
-from .batch import submit_batch
+from ..errors import BudgetExceeded, ExtractorError
+from .app import EXIT_FAILED, EXIT_INTERRUPTED, Shown, app, err, fail, progress_bar
 from .options import Force, Quiet, SettingOptions, with_setting_options
+from .tables import print_events, print_summary
 
 if TYPE_CHECKING:
     from ..pipeline.run import RunSummary
+    from ..runner.run import RunOutcome, RunRequest
+    from ..store.dbsink import SinkCounts
+
+
+Feed = Annotated[
+    str,
+    typer.Argument(
+        help="A feed file or http(s) URL (RSS 2.0, Atom, RSS 1.0), a JSONL file of articles "
+        "(id, title, text, published, url), or an OPML or text list of feeds."
+    ),
+]
+Output = Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")]
+Format = Annotated[str, typer.Option("--format", help="jsonl (a line per article) or csv (a row per incident).")]
+DropUngrounded = Annotated[bool, typer.Option(help="Drop incidents none of whose quotes is in the article.")]
+Resume = Annotated[
+    bool, typer.Option("--resume", help="Keep finished articles of an existing output; rerun failed and missing ones.")
+]
+MaxCost = Annotated[
+    float | None,
+    typer.Option(min=0, help="Stop before the estimated cost in USD would exceed this (finished work stays)."),
+]
+Batch = Annotated[
+    bool, typer.Option("--batch", help="Submit through the Batch API (half price, within 24 h) and return at once.")
+]
+Db = Annotated[
+    str | None,
+    typer.Option("--db", help="Write to this incident database (SQLite, config key db) instead of -o: only new "
+                 "or changed articles are extracted, then events are rebuilt."),
+]  # fmt: skip
+NoEvents = Annotated[bool, typer.Option("--no-events", help="With --db: do not rebuild the events.")]
 
 
 @app.command()
 @with_setting_options
 def run(
-    feed: Annotated[
-        str,
-        typer.Argument(
-            help="A feed file or http(s) URL (RSS 2.0, Atom, RSS 1.0), a JSONL file of articles "
-            "(id, title, text, published, url), or an OPML or text list of feeds."
-        ),
-    ],
-    output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "incidents.jsonl",
-    fmt: Annotated[
-        str, typer.Option("--format", help="jsonl (a line per article) or csv (a row per incident).")
-    ] = "jsonl",
-    drop_ungrounded: Annotated[
-        bool, typer.Option(help="Drop incidents none of whose quotes is in the article.")
-    ] = False,
-    resume: Annotated[
-        bool,
-        typer.Option("--resume", help="Keep finished articles of an existing output; rerun failed and missing ones."),
-    ] = False,
-    max_cost: Annotated[
-        float | None,
-        typer.Option(min=0, help="Stop before the estimated cost in USD would exceed this (finished work stays)."),
-    ] = None,
-    batch: Annotated[
-        bool, typer.Option("--batch", help="Submit through the Batch API (half price, within 24 h) and return at once.")
-    ] = False,
-    db: Annotated[
-        str | None,
-        typer.Option("--db", help="Write to this incident database (SQLite, config key db) instead of -o: only new "
-                     "or changed articles are extracted, then events are rebuilt."),
-    ] = None,
-    no_events: Annotated[bool, typer.Option("--no-events", help="With --db: do not rebuild the events.")] = False,
+    feed: Feed,
+    output: Output = "incidents.jsonl",
+    fmt: Format = "jsonl",
+    drop_ungrounded: DropUngrounded = False,
+    resume: Resume = False,
+    max_cost: MaxCost = None,
+    batch: Batch = False,
+    db: Db = None,
+    no_events: NoEvents = False,
     force: Force = False,
     quiet: Quiet = False,
     *,
     llm: SettingOptions,
 ) -> None:
     """Extract incidents from every article of FEED, writing a record per article as it finishes."""
-    from ..evaluation.fewshot import seed_examples
-    from ..feeds import iter_articles
-    from ..pipeline.article import run_identity
-    from ..pipeline.backends import create_backend
-    from ..pipeline.run import RunSummary, counted, run_feed
-    from ..store.dbsink import DatabaseSink
-    from ..store.resume import ResumeState, prepare_resume
-    from ..store.writers import open_writer
-    from .store import finish_db_run, open_db_sink
+    from ..runner.run import RunRequest, execute_run
 
-    def setup():
-        if resume and (output == "-" or fmt != "jsonl"):
-            raise ConfigError("--resume needs a JSONL output file (-o FILE)")
-        if batch and (output == "-" or fmt != "jsonl"):
-            raise ConfigError("--batch needs a JSONL output file (-o FILE)")
-        warn = lambda warning: err.print(f"[yellow]warning:[/] {warning}", highlight=False)  # noqa: E731
-        stream = iter_articles(feed, warn, fetch_limits(llm))
-        first = next(stream)  # a bad input is an error before anything is written
-        settings, template, cache = prepare(llm)
-        examples = seed_examples() if template.uses_examples else None
-        backend = create_backend(settings, template, cache, examples)
-        if max_cost is not None:
-            from ..llm.pricing import attach_budget
-
-            attach_budget(backend, max_cost, batch=batch)
-        state = prepare_resume(output, run_identity(backend)) if resume else ResumeState()
-        if state.older:
-            err.print(f"{state.older} line(s) in an older record format, read from {output}", highlight=False)
-        if state.foreign:
-            err.print(f"[yellow]warning:[/] {state.foreign} foreign line(s) kept in {output} (a newer record format, "
-                      "or not a valid record); their articles run again", highlight=False)  # fmt: skip
-        if state.unreadable:
-            err.print(f"[yellow]warning:[/] {state.unreadable} unreadable line(s) kept in {output} (cut by a crash?); "
-                      "their articles run again", highlight=False)  # fmt: skip
-        if db or settings.db:
-            if batch or resume:
-                raise ConfigError("--db is incremental by itself: drop --batch / --resume")
-            sink = open_db_sink(db or settings.db, backend, feed)
-            return sink.select(chain([first], stream)), settings, cache, backend, state.done, sink
-        writer = open_writer(output, fmt, append=resume, force=force, inputs=[feed])
-        return chain([first], stream), settings, cache, backend, state.done, writer
-
-    articles, settings, cache, backend, done, writer = guarded(setup)
-    output = str(writer.db.path) if isinstance(writer, DatabaseSink) else output
-    if batch:
-        return submit_batch(articles, backend, cache, writer, output, done, drop_ungrounded, settings.prefilter)
-    summary = RunSummary()
-    articles, total = guarded(lambda: counted(articles, done))  # None: a long stream, its length is not known
-    progress = progress_bar(total, quiet)
-    work = run_feed(
-        articles, backend, writer, cache=cache, concurrency=settings.concurrency, drop_ungrounded=drop_ungrounded,
-        skip_ids=done, summary=summary, prefilter=settings.prefilter, on_record=lambda _: progress.advance(progress.task_ids[0]),
-    )  # fmt: skip
+    request = RunRequest(feed, llm.setup(), output=output, fmt=fmt, drop_ungrounded=drop_ungrounded, resume=resume,
+                         max_cost=max_cost, batch=batch, db=db, events=not no_events, force=force)  # fmt: skip
+    shown = Printed(quiet)
     try:
-        in_loop(progress, work)
+        outcome = execute_run(request, shown)
     except KeyboardInterrupt:
-        print_summary(summary, output)
-        raise fail(
-            f"interrupted; finished articles are in {output} (continue with --resume)", EXIT_INTERRUPTED
-        ) from None
+        raise fail(_interrupted(request, shown.output or output), EXIT_INTERRUPTED) from None
     except BudgetExceeded as exc:
-        print_summary(summary, output)
-        raise fail(f"{exc}; finished articles are in {output} (continue with --resume)", EXIT_FAILED) from None
+        raise fail(_stopped(exc, request, shown.output or output), EXIT_FAILED) from None
     except ExtractorError as exc:
-        print_summary(summary, output)
         raise fail(str(exc)) from None
-    finally:
-        writer.close()
-        cache.close()
-    print_summary(summary, output)
-    if isinstance(writer, DatabaseSink):
-        guarded(lambda: finish_db_run(writer, events=not no_events))
-    if summary.failed:
+    if batch:
+        return print_submitted(outcome)
+    if outcome.summary.failed:
         raise typer.Exit(EXIT_FAILED)
 
 
-def cost_text(cost_usd: float, unknown: int) -> str:
-    """'cost $0.0123 (estimated)', naming the records whose model has no price."""
-    if unknown and not cost_usd:
-        return "cost unknown (no price for the model: set prices in the config)"
-    return f"cost ${cost_usd:.4f} (estimated" + (f"; {unknown} record(s) of unknown price)" if unknown else ")")
+class Printed(Shown):
+    """The run's progress bar and lines: its counters, and after a database run what was new and the events."""
+
+    output: str | None = None
+
+    def started(self, total: int | None) -> None:  # this module's progress_bar: tests record the total shown
+        self.show(progress_bar(total, self.quiet))
+
+    def finished(self, summary: RunSummary, output: str) -> None:
+        super().finished(summary, output)
+        self.output = output
+        print_summary(summary, output)
+
+    def database(self, path: str, run_id: str, counts: SinkCounts) -> None:
+        c = counts
+        err.print(f"database {path}, run {run_id}: {c.new} new, {c.updated} updated ({c.replaced_incidents} earlier "
+                  f"incidents replaced), {c.retried} retried, {c.unchanged} unchanged article(s)", highlight=False)  # fmt: skip
+
+    def events(self, found) -> None:
+        print_events(found, 0)
 
 
-def print_summary(summary: RunSummary, output: str) -> None:
-    """One line of counters on stderr."""
-    per_article = summary.elapsed_s / summary.articles if summary.articles else 0.0
-    articles = f"{summary.articles} articles ({summary.ok} ok, {summary.failed} failed"
-    articles += f", {summary.prefiltered} skipped by the pre-filter" if summary.prefiltered else ""
-    articles += f", {summary.skipped} already done" if summary.skipped else ""
-    articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
-    ungrounded = f"{summary.ungrounded} ungrounded"
-    ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
-    ungrounded += f", {summary.figures_corrected} unsupported figures or types corrected" if summary.figures_corrected else ""
-    ungrounded += f", {summary.irrelevant_dropped} not-an-act incidents dropped" if summary.irrelevant_dropped else ""
-    usage = summary.usage
-    parts = [
-        articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",
-        f"{summary.attempts} requests ({summary.reasks} re-asks)",
-        f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.cached_tokens} of them cached, "
-        f"{usage.completion_tokens} out)",
-        cost_text(summary.cost_usd, summary.cost_unknown),
-        f"{summary.elapsed_s:.1f}s ({per_article:.3g}s/article)",
-    ]  # fmt: skip
-    if summary.split_articles:  # long articles read window by window (--max-input-chars, --max-windows)
-        capped = f", {summary.window_caps} with their end unread at the window cap" if summary.window_caps else ""
-        parts.insert(2, f"{summary.split_articles} long articles read in {summary.windows} windows{capped}")
-    if summary.cut_replies:  # runaway replies: cut at max_tokens
-        parts.insert(-1, f"{summary.cut_replies} replies cut at max_tokens ({summary.cut_completion_tokens} tokens)")
-    err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)
+def _interrupted(request: RunRequest, output: str) -> str:
+    if request.batch:
+        return f"interrupted before the batch was recorded; cached articles are in {output}"
+    return f"interrupted; finished articles are in {output} (continue with --resume)"
+
+
+def _stopped(exc: BudgetExceeded, request: RunRequest, output: str) -> str:
+    if request.batch:
+        return f"{exc} (at the batch price); nothing was submitted"
+    return f"{exc}; finished articles are in {output} (continue with --resume)"
+
+
+def print_submitted(outcome: RunOutcome) -> None:
+    """What `extract run --batch` did: nothing to submit, or the batch job and how to follow it."""
+    summary, job, output = outcome.summary, outcome.job, outcome.output
+    if job is None:
+        err.print(f"nothing to submit: {summary.articles} article(s) answered from the cache, "
+                  f"{summary.already_done} already done -> {output}", highlight=False)  # fmt: skip
+        return
+    requests = len(job.state["requests"])
+    err.print(f"submitted batch {job.id}: {requests} request(s); {summary.articles} cached article(s) written to "
+              f"{output}; follow it with: extract batch status|wait|collect {job.id}", highlight=False)  # fmt: skip
+    typer.echo(job.id)

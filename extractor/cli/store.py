@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from .app import app, err, fail, guarded, out, settings_of
+from .app import app, err, fail, guarded, settings_of
 from .options import Force, SettingOptions, with_setting_options
-
-if TYPE_CHECKING:
-    from ..events.models import Event
+from .tables import print_events
 
 DbPath = Annotated[str, typer.Option("--db", help="The incident database (SQLite) written by `extract run --db`.")]
 RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the database's current run).")]
@@ -35,55 +32,12 @@ def events(
 ) -> None:
     """Merge the incidents of a run into events across articles, with stable ids and reconciled figures."""
     from ..events.rules import Rules
+    from ..runner.database import rebuild_events
 
     rules = Rules(date_slack_days=date_slack_days, max_distance_km=max_distance_km, min_affinity=min_affinity)
-    judge = guarded(lambda: make_judge(llm)) if adjudicate else None
-    found = guarded(lambda: cluster_db(db, run, rules, judge))
+    judge_settings = guarded(lambda: settings_of(llm)) if adjudicate else None
+    found = guarded(lambda: rebuild_events(db, run, rules, judge_settings=judge_settings))
     print_events(found, show)
-
-
-def make_judge(llm: SettingOptions):
-    """The same-event judge of `--adjudicate`, on the configured endpoint."""
-    from ..errors import ConfigError
-    from ..llm.judge import SameEventJudge
-
-    settings = settings_of(llm)
-    if settings.is_baseline:
-        raise ConfigError("--adjudicate needs an LLM: give --model and --base-url, or set OPENAI_API_KEY")
-    return SameEventJudge(settings)
-
-
-def cluster_db(path: str, run_id: str | None, rules=None, judge=None) -> list[Event]:
-    """Open the database, (re)build a run's events and store them."""
-    from ..events.rules import DEFAULT_RULES
-    from ..events.storage import update_events
-    from ..store.database import open_db
-
-    with open_db(path, create=False) as db:
-        return update_events(db, run_id, rules or DEFAULT_RULES, judge)
-
-
-def print_events(found: list[Event], show: int) -> None:
-    shared = sum(e.n_sources > 1 for e in found)
-    incidents = sum(len(e.sources) for e in found)
-    err.print(f"{len(found)} events from {incidents} incidents ({shared} reported by more than one article)",
-              highlight=False)  # fmt: skip
-    if not show or not found:
-        return
-    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources")
-    for event in sorted(found, key=lambda e: (-e.n_sources, e.date_earliest or ""))[:show]:
-        date = event.date_earliest or "?"
-        date += f"..{event.date_latest}" if event.date_latest and event.date_latest != event.date_earliest else ""
-        place = ", ".join(p for p in (event.location, event.region, event.country) if p)
-        table.add_row(event.event_id, date, place, event.attack_type, "; ".join(event.perpetrators),
-                      _count(event.killed), _count(event.wounded), str(event.n_sources))  # fmt: skip
-    out.print(table)
-
-
-def _count(count) -> str:
-    if count is None:
-        return ""
-    return f"{count.min}" if count.max == count.min else f"{count.min}-{'' if count.max is None else count.max}"
 
 
 @app.command()
@@ -96,70 +50,7 @@ def export(
     force: Force = False,
 ) -> None:
     """Export a run's incidents or events from the incident database as CSV, JSONL or GeoJSON."""
-    from ..outputs import EXPORT, AtomicFile, check_output
-    from ..store.database import open_db
-    from ..store.export import check_format, export_rows, write_export
+    from ..store.export import export_file
 
-    def work() -> int:
-        check_format(fmt)
-        check_output(output, EXPORT, inputs=[db], force=force)
-        with open_db(db, create=False) as opened:
-            rows = export_rows(opened, what, run)
-        if output == "-":
-            return write_export(rows, fmt, sys.stdout)
-        with AtomicFile(output, newline="") as stream:  # a failure leaves an earlier export whole
-            return write_export(rows, fmt, stream)
-
-    written = guarded(work)
+    written = guarded(lambda: export_file(db, what, fmt, output, run_id=run, force=force, stdout=sys.stdout))
     err.print(f"{written} {what} exported" + (f" -> {output}" if output != "-" else ""), highlight=False)
-
-
-def open_db_sink(path: str, backend, feed: str):
-    """The database sink of `extract run --db`: the run of this backend's configuration, made current."""
-    from ..pipeline.article import run_identity
-    from ..store.database import open_db
-    from ..store.dbsink import DatabaseSink
-
-    db = open_db(path)
-    identity = run_identity(backend) | {"backend": backend.name, "prompt_name": backend.prompt_name}
-    return DatabaseSink(db, db.register_run(identity, feed))
-
-
-def finish_db_run(sink, *, events: bool) -> None:
-    """After `extract run --db`: what was new, and (unless turned off) the rebuilt events."""
-    c = sink.counts
-    err.print(f"database {sink.db.path}, run {sink.run_id}: {c.new} new, {c.updated} updated "
-              f"({c.replaced_incidents} earlier incidents replaced), {c.retried} retried, {c.unchanged} unchanged "
-              "article(s)", highlight=False)  # fmt: skip
-    if events:
-        print_events(cluster_db(str(sink.db.path), sink.run_id), 0)
-
-
-def cluster_scores_of(predictions, gold):
-    """The event-clustering scores of a run's predictions (dict of records by article id) against gold event ids:
-    the events stage clusters, the judge scores."""
-    from ..evaluation.clusters import cluster_items, score_clusters
-    from ..events.build import event_labels
-
-    return score_clusters(cluster_items(predictions, gold, event_labels(list(predictions.values()))))
-
-
-def print_cluster_scores(rows: list[tuple[str, object]], console) -> None:
-    """A table of clustering scores, one row per run."""
-    table = Table("events (clustering)", "items", "gold / predicted events", "B-cubed P / R / F1",
-                  "pairwise P / R / F1", "CEAF-e P / R / F1", title="Events merged across articles vs gold event_id")
-    for name, s in rows:
-        def prf(m) -> str:
-            return " / ".join("—" if v is None else f"{100 * v:.1f}" for v in (m.precision, m.recall, m.f1))
-
-        table.add_row(name, str(s.items), f"{s.gold_events} / {s.predicted_events} ({s.gold_merges} to merge)",
-                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e))  # fmt: skip
-    console.print(table)
-
-
-def run_cluster_scores(run_dir, gold):
-    """The clustering scores of a stored evaluation run."""
-    from ..store.runs import load_predictions, predictions_path
-
-    predictions, _ = load_predictions(predictions_path(str(run_dir)))
-    return cluster_scores_of(predictions, gold)

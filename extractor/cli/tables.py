@@ -1,4 +1,5 @@
-"""Rich tables for a scored run (RunScores), a comparison of two runs (Comparison) and a run's summary line."""
+"""Rich tables for a scored run (RunScores), a comparison of two runs (Comparison), golden sets, attack types,
+events and their clustering scores, and a run's summary line."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from .app import err, out
+
 if TYPE_CHECKING:
     from ..evaluation.bootstrap import Interval
+    from ..evaluation.clusters import ClusterScores
     from ..evaluation.compare import Change, Comparison, Delta
     from ..evaluation.metrics import Counts, RunScores
+    from ..events.models import Event
+    from ..pipeline.run import RunSummary
 
 DASH = "—"
 
@@ -210,3 +216,75 @@ def types_table(types: dict[str, Counts]) -> Table:
     for kind, c in types.items():
         table.add_row(kind, str(c.tp), str(c.fp), str(c.fn), _pct(c.precision), _pct(c.recall), _pct(c.f1))
     return table
+
+
+def print_events(found: list[Event], show: int) -> None:
+    """How many events (on stderr), and the `show` with most sources as a table."""
+    shared = sum(e.n_sources > 1 for e in found)
+    incidents = sum(len(e.sources) for e in found)
+    err.print(f"{len(found)} events from {incidents} incidents ({shared} reported by more than one article)",
+              highlight=False)  # fmt: skip
+    if not show or not found:
+        return
+    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources")
+    for event in sorted(found, key=lambda e: (-e.n_sources, e.date_earliest or ""))[:show]:
+        date = event.date_earliest or "?"
+        date += f"..{event.date_latest}" if event.date_latest and event.date_latest != event.date_earliest else ""
+        place = ", ".join(p for p in (event.location, event.region, event.country) if p)
+        table.add_row(event.event_id, date, place, event.attack_type, "; ".join(event.perpetrators),
+                      _count(event.killed), _count(event.wounded), str(event.n_sources))  # fmt: skip
+    out.print(table)
+
+
+def _count(count) -> str:
+    if count is None:
+        return ""
+    return f"{count.min}" if count.max == count.min else f"{count.min}-{'' if count.max is None else count.max}"
+
+
+def print_cluster_scores(rows: list[tuple[str, ClusterScores]], console: Console) -> None:
+    """A table of clustering scores, one row per run."""
+    table = Table("events (clustering)", "items", "gold / predicted events", "B-cubed P / R / F1",
+                  "pairwise P / R / F1", "CEAF-e P / R / F1", title="Events merged across articles vs gold event_id")
+    for name, s in rows:
+        def prf(m) -> str:
+            return " / ".join("—" if v is None else f"{100 * v:.1f}" for v in (m.precision, m.recall, m.f1))
+
+        table.add_row(name, str(s.items), f"{s.gold_events} / {s.predicted_events} ({s.gold_merges} to merge)",
+                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e))  # fmt: skip
+    console.print(table)
+
+
+def cost_text(cost_usd: float, unknown: int) -> str:
+    """'cost $0.0123 (estimated)', naming the records whose model has no price."""
+    if unknown and not cost_usd:
+        return "cost unknown (no price for the model: set prices in the config)"
+    return f"cost ${cost_usd:.4f} (estimated" + (f"; {unknown} record(s) of unknown price)" if unknown else ")")
+
+
+def print_summary(summary: RunSummary, output: str) -> None:
+    """A run's counters in one line on stderr."""
+    per_article = summary.elapsed_s / summary.articles if summary.articles else 0.0
+    articles = f"{summary.articles} articles ({summary.ok} ok, {summary.failed} failed"
+    articles += f", {summary.prefiltered} skipped by the pre-filter" if summary.prefiltered else ""
+    articles += f", {summary.already_done} already done" if summary.already_done else ""
+    articles += f", {summary.duplicates} duplicate ids skipped" if summary.duplicates else ""
+    ungrounded = f"{summary.ungrounded} ungrounded"
+    ungrounded += f" ({summary.ungrounded_dropped} dropped)" if summary.ungrounded_dropped else ""
+    ungrounded += f", {summary.figures_corrected} unsupported figures or types corrected" if summary.figures_corrected else ""
+    ungrounded += f", {summary.irrelevant_dropped} not-an-act incidents dropped" if summary.irrelevant_dropped else ""
+    usage = summary.usage
+    parts = [
+        articles + ")", f"{summary.incidents} incidents", ungrounded, f"{summary.cache_hits} cache hits",
+        f"{summary.attempts} requests ({summary.reasks} re-asks)",
+        f"{usage.total_tokens} tokens ({usage.prompt_tokens} in, {usage.cached_tokens} of them cached, "
+        f"{usage.completion_tokens} out)",
+        cost_text(summary.cost_usd, summary.cost_unknown),
+        f"{summary.elapsed_s:.1f}s ({per_article:.3g}s/article)",
+    ]  # fmt: skip
+    if summary.split_articles:  # long articles read window by window (--max-input-chars, --max-windows)
+        capped = f", {summary.window_caps} with their end unread at the window cap" if summary.window_caps else ""
+        parts.insert(2, f"{summary.split_articles} long articles read in {summary.windows} windows{capped}")
+    if summary.cut_replies:  # runaway replies: cut at max_tokens
+        parts.insert(-1, f"{summary.cut_replies} replies cut at max_tokens ({summary.cut_completion_tokens} tokens)")
+    err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)

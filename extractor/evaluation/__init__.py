@@ -18,19 +18,5 @@ _EXPORTS = {
     "RunScores": "metrics",
     "score": "metrics",
 }
-__all__ = [
-    "align",
-    "similarity",
-    "Comparison",
-    "compare",
-    "Evaluation",
-    "Scores",
-    "evaluate",
-    "score_predictions",
-    "ExamplePool",
-    "load_golden",
-    "FIELDS",
-    "RunScores",
-    "score",
-]
+__all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

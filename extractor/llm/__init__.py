@@ -16,17 +16,5 @@ _EXPORTS = {
     "extraction_schema": "schema",
     "schema_hash": "schema",
 }
-__all__ = [
-    "ModeMemory",
-    "OpenAICompatBackend",
-    "Example",
-    "ExampleSource",
-    "render_examples",
-    "DEFAULT_PROMPT",
-    "PromptTemplate",
-    "list_prompts",
-    "load_prompt",
-    "extraction_schema",
-    "schema_hash",
-]
+__all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

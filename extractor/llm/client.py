@@ -35,7 +35,7 @@ from .faults import CircuitBreaker, scrub_key, translate
 from .limits import RequestLimiter
 from .pricing import Budget, estimate_usage, lookup, price_table
 from .prompts import PromptTemplate, fit_budget, render
-from .replies import CUT_ECHO_CHARS, InvalidOutput, cut_message, parse_extraction, reask_message
+from .replies import CUT_ECHO_CHARS, InvalidOutput, ReplyShape, cut_message, parse_extraction, reask_message
 from .schema import SCHEMA_NAME, bounds_hash, request_schema, schema_hash
 
 FIRST_REQUEST_GRACE_S = 1.0  # an article whose budget went before its first request: that request's bound
@@ -131,18 +131,29 @@ class OpenAICompatBackend:
     async def aclose(self) -> None:
         await self._client.close()
 
+    def deadline(self) -> float:
+        """When an article started now must be finished (`--article-budget`)."""
+        return time.monotonic() + self.settings.article_budget
+
     async def extract(self, article: Article) -> BackendResult:
+        """One request (re-asked while invalid) for every incident of the article: the one-call strategy."""
         text, warning = fit_budget(article.text, self.settings.max_input_chars)
         examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
         messages = render(self.prompt, article, text, examples)
         result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
-        deadline = time.monotonic() + self.settings.article_budget
+        result.incidents = (await self.ask(messages, EXTRACTION, result, self.deadline())).incidents
+        return result
+
+    async def ask(self, messages: list[dict[str, str]], shape: ReplyShape, result: BackendResult, deadline: float):
+        """The parsed answer to `messages` in `shape`: retried, re-asked with the validation error while invalid,
+        asked afresh up to `max_attempts` invalid replies. Every request's attempts, usage and warnings are added
+        to `result`; a failure carries them too."""
         history: list[dict[str, str]] = []
         raw, invalid, cut_reasked = None, 0, False
         while True:
             cut_before = result.cut_replies
             try:
-                raw = await self._complete(messages + history, result, deadline)
+                raw = await self._complete(messages + history, result, deadline, shape)
             except BackendError as exc:
                 exc.attempts, exc.usage, exc.reasks, exc.warnings = (
                     result.attempts,
@@ -153,8 +164,7 @@ class OpenAICompatBackend:
                 exc.cut_replies, exc.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
                 raise
             try:
-                result.incidents = parse_extraction(raw).incidents
-                return result
+                return shape.parse(raw)
             except InvalidOutput as exc:
                 invalid, error = invalid + 1, exc
             if result.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
@@ -196,12 +206,14 @@ class OpenAICompatBackend:
         failed.cut_replies, failed.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
         return failed
 
-    async def _complete(self, messages: list[dict[str, str]], result: BackendResult, deadline: float) -> str:
+    async def _complete(
+        self, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
+    ) -> str:
         """One answer in the negotiated mode; negotiates the mode first when it is not yet known, and once more
         when a mode remembered from an earlier run is rejected now."""
         if self._mode_confirmed:
             try:
-                return await self._complete_in_mode(self.mode, messages, result, deadline)
+                return await self._complete_in_mode(self.mode, messages, result, deadline, shape)
             except ModeRejected:
                 if not self._remembered:
                     raise
@@ -213,7 +225,7 @@ class OpenAICompatBackend:
             if not self._mode_confirmed:
                 for mode in MODES[MODES.index(self.mode) :]:
                     try:
-                        raw = await self._complete_in_mode(mode, messages, result, deadline)
+                        raw = await self._complete_in_mode(mode, messages, result, deadline, shape)
                     except ModeRejected:
                         result.warnings.append(f"endpoint rejected structured-output mode {mode}")
                         continue
@@ -223,10 +235,10 @@ class OpenAICompatBackend:
                     return raw
                 raise BackendError("endpoint rejected every structured-output mode")
         # Negotiated while this request waited for the lock: send it outside the lock, alongside the others.
-        return await self._complete_in_mode(self.mode, messages, result, deadline)
+        return await self._complete_in_mode(self.mode, messages, result, deadline, shape)
 
     async def _complete_in_mode(
-        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float
+        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
     ) -> str:
         result.mode = mode
         failures = 0
@@ -253,7 +265,7 @@ class OpenAICompatBackend:
                 if last is not None and time.monotonic() >= deadline:
                     raise last  # the budget ran out while waiting to retry: the article fails with the last error
                 try:
-                    return await self._request(mode, messages, result, deadline)
+                    return await self._request(mode, messages, result, deadline, shape)
                 except _BudgetSpent:
                     if last is not None:
                         raise last from None
@@ -275,7 +287,12 @@ class OpenAICompatBackend:
         return backoff(retry_state)
 
     async def _request(
-        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float | None = None
+        self,
+        mode: str,
+        messages: list[dict[str, str]],
+        result: BackendResult,
+        deadline: float | None = None,
+        shape: ReplyShape | None = None,
     ) -> str:
         """One request, bounded as a whole (connect, wait, every byte of the reply) by `--timeout` and by what is
         left of the article's budget: a server that trickles its reply cannot keep it alive past either."""
@@ -304,7 +321,7 @@ class OpenAICompatBackend:
                         messages=messages,  # type: ignore[arg-type]
                         temperature=self.settings.temperature,
                         max_tokens=self.settings.max_tokens,
-                        **_response_format(mode),
+                        **(shape or EXTRACTION).response_format(mode),
                     ),
                     limit,
                 )
@@ -360,7 +377,7 @@ def usage_of(response: Any) -> Usage | None:
 
 
 def _response_format(mode: str) -> dict[str, Any]:
-    """The request's response_format for a structured-output mode."""
+    """The request's response_format for a structured-output mode (the extraction schema)."""
     if mode == "json_schema":
         schema = {"name": SCHEMA_NAME, "schema": request_schema(mode), "strict": True}  # list bounds only
         return {"response_format": {"type": "json_schema", "json_schema": schema}}
@@ -369,3 +386,6 @@ def _response_format(mode: str) -> dict[str, Any]:
     if mode == "json_object":
         return {"response_format": {"type": "json_object"}}
     return {}
+
+
+EXTRACTION = ReplyShape("extraction", parse_extraction, _response_format)

@@ -16,16 +16,13 @@ from ..errors import (
     ModeRejected,
     RateLimited,
     ServerError,
+    Unreachable,
     hide_secret,
     scrub,
 )
 
 # A server that does not support a response_format says so with 400/422, or (llama-cpp-python) 500.
 _MODE_REJECTION = re.compile(r"response_format|json_schema|json_object|Input should be 'text'", re.I)
-
-
-class Unreachable(BackendTimeout):
-    """No connection could be made (DNS, refused, TLS): transient for one request, fatal when it never stops."""
 
 
 def translate(exc: openai.APIError) -> BackendError | ConfigError:

@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ..backend import supports
 from ..errors import BudgetExceeded, ConfigError
 from ..models import Usage
 
@@ -121,7 +122,7 @@ class Budget:
 
 def attach_budget(backend: Any, cap_usd: float, *, batch: bool = False) -> Budget | None:
     """Give `backend` a --max-cost budget; a backend without requests (the baseline) costs nothing and gets none."""
-    if not hasattr(backend, "budget"):
+    if not supports(backend, "budget"):
         return None
     if backend.price is None:
         raise ConfigError(

@@ -13,6 +13,7 @@ from ..models import Article
 from ..resources import data_dir
 
 DEFAULT_PROMPT = "extract-v2"  # measured best on the golden set: docs/prompt-iteration.md
+STEP_PREFIX = "strategy-"
 _SECTION = re.compile(r"^--- (system|user) ---$", re.MULTILINE)
 
 
@@ -38,8 +39,10 @@ class PromptTemplate:
 
 
 def list_prompts(directory: Path | None = None) -> list[str]:
-    """Names of the prompt templates in `directory` (default: the shipped `prompts/`)."""
-    return sorted(p.stem for p in (directory or data_dir("prompts")).glob("*.md"))
+    """Names of the extraction prompt templates in `directory` (default: the shipped `prompts/`); the step prompts
+    of the extraction strategies (`strategy-*.md`, see llm/steps.py) are not extraction prompts of their own."""
+    found = (directory or data_dir("prompts")).glob("*.md")
+    return sorted(p.stem for p in found if not p.stem.startswith(STEP_PREFIX))
 
 
 def load_prompt(name: str = DEFAULT_PROMPT, directory: Path | None = None) -> PromptTemplate:
@@ -71,6 +74,21 @@ def calendar(published: dt.date, days: int = 7) -> str:
     return "Calendar (publication day first):\n" + "\n".join(lines)
 
 
+def fill_placeholders(section: str, values: dict[str, str]) -> str:
+    """`{{name}}` replaced by `values[name]` (unknown names are left as they are)."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m[1], m[0]), section)
+
+
+def article_values(article: Article, text: str) -> dict[str, str]:
+    """The placeholders every prompt may use for an article."""
+    return {
+        "calendar": calendar(article.published.date()) if article.published else "",
+        "title": article.title,
+        "published": article.published.strftime("%A %Y-%m-%d %H:%M %z") if article.published else "unknown",
+        "text": text,
+    }
+
+
 def render(template: PromptTemplate, article: Article, text: str, examples: str = "") -> list[dict[str, str]]:
     """Chat messages for one article; `text` is the article text after the input budget."""
     from .schema import schema_for_prompt  # imports openai: only when a prompt is rendered
@@ -86,7 +104,7 @@ def render(template: PromptTemplate, article: Article, text: str, examples: str 
     sections = template.sections()
 
     def fill(section: str) -> str:
-        return re.sub(r"\{\{(\w+)\}\}", lambda m: values.get(m[1], m[0]), section)
+        return fill_placeholders(section, values)
 
     user = fill(sections["user"])
     if article.part:  # one window of a long article: say where it sits, after the article (the prefix stays static)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ..models import Extraction
 
+M = TypeVar("M", bound=BaseModel)
 _FENCE = re.compile(r"^\s*```(?:json|JSON)?\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ReplyShape:
+    """What a request asks for: how its reply is parsed (raising InvalidOutput) and the response_format that
+    asks for it in a structured-output mode."""
+
+    name: str
+    parse: Callable[[str], Any]
+    response_format: Callable[[str], dict[str, Any]]
 
 
 class InvalidOutput(ValueError):
@@ -18,6 +32,28 @@ class InvalidOutput(ValueError):
 
 def parse_extraction(raw: str) -> Extraction:
     """Validate a model reply, tolerating Markdown fences and prose around the JSON object."""
+    data = reply_json(raw)
+    if isinstance(data, list):
+        data = {"incidents": data}
+    try:
+        return Extraction.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidOutput(_describe(exc)) from None
+
+
+def parse_reply(raw: str, model: type[M], list_key: str) -> M:
+    """A reply validated as `model`; a bare JSON list is read as `{list_key: [...]}`."""
+    data = reply_json(raw)
+    if isinstance(data, list):
+        data = {list_key: data}
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidOutput(_describe(exc)) from None
+
+
+def reply_json(raw: str) -> Any:
+    """The JSON value of a reply, tolerating Markdown fences and prose around the JSON object."""
     text = raw.strip()
     fenced = _FENCE.match(text)
     if fenced:
@@ -28,15 +64,9 @@ def parse_extraction(raw: str) -> Extraction:
             raise InvalidOutput("the reply holds no JSON object")
         text = text[start : end + 1]
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidOutput(f"the reply is not valid JSON: {exc}") from None
-    if isinstance(data, list):
-        data = {"incidents": data}
-    try:
-        return Extraction.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidOutput(_describe(exc)) from None
 
 
 def _describe(exc: ValidationError, limit: int = 12) -> str:

@@ -12,14 +12,5 @@ _EXPORTS = {
     "RunSummary": "run",
     "run_feed": "run",
 }
-__all__ = [
-    "extract_one",
-    "create_backend",
-    "ResultCache",
-    "cache_key",
-    "default_cache_dir",
-    "RecordSink",
-    "RunSummary",
-    "run_feed",
-]
+__all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

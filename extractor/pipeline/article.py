@@ -8,7 +8,7 @@ import hashlib
 import json
 import time
 
-from ..backend import Backend, BackendResult
+from ..backend import Backend, BackendResult, capability
 from ..errors import BackendError, ExtractionFailed, scrub
 from ..llm.schema import schema_hash
 from ..models import Article, ArticleRecord, Provenance, Usage
@@ -38,7 +38,7 @@ async def extract_one(
     """
     started = time.perf_counter()
     cache = cache if backend.cacheable else None
-    budget = getattr(backend, "article_budget", None)
+    budget = capability(backend, "article_budget")
     try:
         work = extract_article(article, backend, cache)  # whole, or window by window when long
         # The backend stops its own requests at the budget (and says why); this is the backstop for everything else.
@@ -125,7 +125,7 @@ def skipped_record(article: Article, backend: Backend, reason: str) -> ArticleRe
 
 def cost_of(backend: Backend, usage: Usage) -> float | None:
     """The estimated cost of `usage` at the backend's price (`cost_of`); 0 when nothing was used, None if unknown."""
-    pricing = getattr(backend, "cost_of", None)
+    pricing = capability(backend, "cost_of")
     if pricing is not None:
         return pricing(usage)
     return 0.0 if usage.total_tokens == 0 else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..backend import Backend
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from ..llm import ExampleSource, ModeMemory, PromptTemplate
@@ -17,11 +18,21 @@ def create_backend(
     modes: ModeMemory | None = None,
     examples: ExampleSource | None = None,
 ) -> Backend:
-    """The baseline for `--model baseline`, else the OpenAI-compatible client (each imported only when chosen)."""
+    """The baseline for `--model baseline`, else the OpenAI-compatible client under the settings' strategy (each
+    imported only when chosen); the hybrid strategy's candidates come from the baseline."""
     if settings.is_baseline:
         from ..baseline import BaselineBackend
 
+        if settings.strategy != "one-call":
+            raise ConfigError(f"--strategy {settings.strategy} asks an LLM: give --model and --base-url (the "
+                              "offline baseline has no strategies)")  # fmt: skip
         return BaselineBackend()
     from ..llm import OpenAICompatBackend
+    from .strategies import with_strategy
 
-    return OpenAICompatBackend(settings, prompt, modes, examples)
+    llm = OpenAICompatBackend(settings, prompt, modes, examples)
+    if settings.strategy == "hybrid":
+        from ..baseline import BaselineBackend
+
+        return with_strategy(llm, "hybrid", proposer=BaselineBackend())
+    return with_strategy(llm, settings.strategy)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backend import BackendResult
-from ..errors import BackendError, ExtractionFailed, OutputError
+from ..errors import BackendError, ConfigError, ExtractionFailed, OutputError
 from ..llm.batch import BatchAPI, BatchInfo, request_body, request_line
 from ..llm.client import OpenAICompatBackend
 from ..llm.pricing import estimate_usage
@@ -169,6 +169,9 @@ async def submit(
 ) -> BatchJob | None:
     """Write the records of cached articles, send the others as one batch (several past 50,000 requests), and
     return the job (None when nothing needed sending). `details` go into the state (output, settings, prompt)."""
+    if backend.settings.strategy != "one-call":
+        raise ConfigError(f"--batch sends one request per article: the {backend.settings.strategy} strategy "
+                          "needs its answers one step at a time (drop --batch or use --strategy one-call)")  # fmt: skip
     summary = summary if summary is not None else RunSummary()
     root = jobs_dir(cache_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -226,7 +229,7 @@ async def _prepare(
     with stored, lines:
         for article in articles:
             if article.id in skip_ids:
-                summary.skipped += 1
+                summary.already_done += 1
                 continue
             if article.id in seen:
                 summary.duplicates += 1

@@ -35,8 +35,8 @@ class RunSummary:
     articles: int = 0
     ok: int = 0
     failed: int = 0
-    skipped: int = 0  # already done (resume)
-    prefiltered: int = 0  # ruled out by the pre-filter, never sent
+    already_done: int = 0  # finished in the output already (--resume): not run again, no record written
+    prefiltered: int = 0  # ruled out by the pre-filter, never sent: a record of status 'skipped'
     duplicates: int = 0
     incidents: int = 0
     ungrounded: int = 0
@@ -109,7 +109,7 @@ async def run_feed(
         seen: set[str] = set()
         for article in articles:
             if article.id in skip_ids:
-                summary.skipped += 1
+                summary.already_done += 1
             elif article.id in seen:
                 summary.duplicates += 1
             else:

@@ -14,14 +14,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from ..backend import Backend, BackendResult
+from ..backend import Backend, BackendResult, capability
 from ..errors import BackendError, ExtractionFailed
 from ..models import Article
 from .cache import ResultCache, cache_key
 from .merge import merge_windows
 from .windows import split_windows
-
-DEFAULT_MAX_WINDOWS = 8
 
 
 @dataclass
@@ -37,8 +35,7 @@ class Extracted:
 async def extract_article(article: Article, backend: Backend, cache: ResultCache | None) -> Extracted:
     """The article's incidents (before grounding) from `backend`, through `cache`; raises what the backend raises,
     carrying the cost of every window asked so far."""
-    size = getattr(backend, "window_chars", None)
-    limit = getattr(backend, "max_windows", DEFAULT_MAX_WINDOWS)
+    size, limit = capability(backend, "window_chars"), capability(backend, "max_windows")
     split = None
     if size and len(article.text) > size:  # splitting a long text is CPU work: off the event loop
         split = await asyncio.to_thread(split_windows, article.text, size, limit)

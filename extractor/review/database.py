@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import RunStoreError
+from ..errors import ConfigError, RunStoreError
 from ..events.models import Event
 from ..events.storage import load_events
 from ..models import Article, ArticleRecord, Count
 from ..store.database import open_db, outlet_of
 from .cards import count_text
-from .sources import ReviewSource
+from ..store.runs import DEFAULT_RUNS_DIR
+from .sources import ReviewSource, load_source
 
 
 def load_database(
@@ -95,3 +96,27 @@ def event_row(event: Event, records: list[ArticleRecord]) -> dict[str, Any]:
         "wounded_text": count_text(event.wounded),
         "note": "",
     }
+
+
+def load_review(
+    refs: list[str],
+    *,
+    db: str | Path | None = None,
+    feed: str | None = None,
+    golden: str | None = None,
+    runs_dir: Path = DEFAULT_RUNS_DIR,
+) -> tuple[ReviewSource, ReviewSource | None, list[dict[str, Any]] | None]:
+    """What `extract review` shows: the run to review, the run compared with it (or None), and the database's
+    events (None without a database). With `db`, refs are run ids in it (default: its current run); otherwise
+    JSONL outputs, run folders or run ids in `runs_dir`."""
+    if len(refs) > 2:
+        raise ConfigError("give one run to review, or two to compare")
+    if not refs and db is None:
+        raise ConfigError("give a run (JSONL output or stored run) or --db")
+    if db is not None:
+        first, events = load_database(db, refs[0] if refs else None)
+        other = load_database(db, refs[1], with_events=False)[0] if len(refs) > 1 else None
+        return first, other, events
+    first = load_source(refs[0], feed=feed, golden=golden, runs_dir=runs_dir)
+    other = load_source(refs[1], feed=feed, runs_dir=runs_dir, texts=first.articles or None) if len(refs) > 1 else None
+    return first, other, None

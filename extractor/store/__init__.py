@@ -20,21 +20,5 @@ _EXPORTS = {
     "open_db": "database",
     "DatabaseSink": "dbsink",
 }
-__all__ = [
-    "read_records",
-    "records_by_id",
-    "prepare_resume",
-    "DEFAULT_RUNS_DIR",
-    "Manifest",
-    "load_predictions",
-    "predictions_path",
-    "FORMATS",
-    "CsvWriter",
-    "JsonlWriter",
-    "RecordWriter",
-    "open_writer",
-    "IncidentDB",
-    "open_db",
-    "DatabaseSink",
-]
+__all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

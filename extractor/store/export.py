@@ -7,12 +7,14 @@ GeoJSON, RFC 7946 section 3.2), so no row is lost; every other column is a prope
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from typing import IO, Any
 
 from ..errors import StoreError
+from ..outputs import EXPORT, AtomicFile, check_output
 from .cells import SafeDictWriter
-from .database import IncidentDB
+from .database import IncidentDB, open_db
 
 EXPORT_FORMATS = ("csv", "jsonl", "geojson")
 EXPORT_WHAT = ("incidents", "events")
@@ -47,6 +49,24 @@ def export_rows(db: IncidentDB, what: str, run_id: str | None = None) -> list[di
 def check_format(fmt: str) -> None:
     if fmt not in EXPORT_FORMATS:
         raise StoreError(f"unknown export format {fmt!r} (choose {', '.join(EXPORT_FORMATS)})")
+
+
+def export_file(
+    db_path: str, what: str, fmt: str, output: str, *, run_id: str | None = None, force: bool = False,
+    stdout: IO[str] | None = None,
+) -> int:
+    """Export `what` of a run of the database at `db_path` to `output` ('-': `stdout`); the rows written.
+
+    `output` must be safe to replace (extractor.outputs: never the database itself, nor a foreign file unless
+    `force`); it is written beside its target and renamed into place, so a failure leaves an earlier export whole."""
+    check_format(fmt)
+    check_output(output, EXPORT, inputs=[db_path], force=force)
+    with open_db(db_path, create=False) as opened:
+        rows = export_rows(opened, what, run_id)
+    if output == "-":
+        return write_export(rows, fmt, stdout or sys.stdout)
+    with AtomicFile(output, newline="") as stream:
+        return write_export(rows, fmt, stream)  # type: ignore[arg-type]
 
 
 def write_export(rows: Iterable[dict[str, Any]], fmt: str, stream: IO[str]) -> int:
