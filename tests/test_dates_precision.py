@@ -17,8 +17,7 @@ from extractor.pipeline.article import extract_one
 from extractor.pipeline.dates import date_incidents
 from extractor.text.dates import resolve_date
 
-from .conftest import COMPLETIONS, article_of, extraction_reply, incident, request_json
-from .test_llm_pipeline import records, run_cli
+from .conftest import COMPLETIONS, article_of, extraction_reply, incident, records, request_json, run_cli
 
 TUESDAY = dt.date(2026, 2, 17)
 PUBLISHED = dt.datetime(2026, 2, 17, 9, 0, tzinfo=dt.timezone.utc)
