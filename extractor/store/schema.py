@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -127,8 +127,18 @@ ALTER TABLE extractions ADD COLUMN window_cap_hit INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
 """
 
+# Version 4: the place and date precision that record format 3 added to incidents, as columns an export or a query
+# can read (second-level division, ACLED's geo and time precision codes, where the date came from). Rows of earlier
+# files have them null, as an older record has (their `json` is upgraded on reading).
+_V4 = """
+ALTER TABLE incidents ADD COLUMN admin2 TEXT;
+ALTER TABLE incidents ADD COLUMN geo_precision INTEGER;
+ALTER TABLE incidents ADD COLUMN time_precision INTEGER;
+ALTER TABLE incidents ADD COLUMN date_source TEXT;
+"""
+
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",
