@@ -49,13 +49,15 @@ def report(run: Path, gold: dict) -> dict:
     rng = np.random.default_rng(12345)
     samples = counts[rng.integers(0, len(counts), size=(2000, len(counts)))].sum(axis=1)
     samples = samples[samples[:, 1] > 0]
-    ratios = samples[:, 0] / samples[:, 1]
+    ratios = samples[:, 0] / samples[:, 1] if len(samples) else None
     right, total = counts.sum(axis=0)
     return {
         "matched_with_gold_country": int(total),
         "country_right": int(right),
         "country_accuracy": right / total if total else None,
-        "country_accuracy_ci": [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))],
+        "country_accuracy_ci": (
+            [float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))] if ratios is not None else [None, None]
+        ),
         "predicted_incidents": predicted,
         "geo_precision": {str(k): v for k, v in sorted(precision.items(), key=lambda kv: (kv[0] is None, kv[0]))},
         "with_coordinates": located,

@@ -254,6 +254,9 @@ class GoldIncident(Incident):
 
     event_id: str = Field(description="Same id for the same real-world incident across articles.")
     date_range: DateRange | None = None
+    time_precision: Literal[1, 2, 3] | None = Field(
+        default=None, description="How exact the gold date is (ACLED's codes), when no date_range says it."
+    )
     alt_locations: list[str] = Field(default_factory=list)
     alt_regions: list[str] = Field(default_factory=list)
     perpetrator_aliases: dict[str, list[str]] = Field(default_factory=dict)

@@ -96,7 +96,8 @@ def test_a_name_shared_by_towns_of_several_countries_needs_a_country():
 
 def test_region_only():
     borno = resolve("Nigeria", "Borno", None)
-    assert borno == Place("Nigeria", "NG", "Borno", None, None, None, 3, "region")  # no town of Borno is known
+    assert (borno.country, borno.region, borno.location, borno.geo_precision) == ("Nigeria", "Borno", None, 3)
+    assert _at(borno, 11.85, 13.16), "the region's largest town, Maiduguri (GeoNames names the division's towns)"
     usulutan = resolve("El Salvador", "Usulutan", None)
     assert (usulutan.region, usulutan.location, usulutan.geo_precision) == ("Usulután", None, 3)
     assert _at(usulutan, 13.35, -88.44)  # the region's largest town

@@ -150,3 +150,88 @@ def test_the_judge_accepts_canonical_names():
     assert not same_country("Lima", "Peru")
     assert place_match("USA", ["United States"]) and place_match("san salvador", ["San Salvador"])
     assert not place_match("Niger", ["Nigeria"])
+
+
+# Every incident placed: regions named without their country, towns in the article's country first, admin2.
+
+
+def test_a_us_state_named_without_the_country_gives_the_country_and_the_town() -> None:
+    text = "Two people were killed in a shooting at a hockey game in Pawtucket, Rhode Island, police said."
+    (got,) = place_incidents([_incident(location="Pawtucket")], _article(text))
+    assert (got.country, got.region, got.location, got.geo_precision) == ("United States", "Rhode Island", "Pawtucket", 1)
+    assert got.admin2 == "Providence", "the town's county, from the gazetteer"
+    (state,) = place_incidents([_incident(region="Rhode Island")], _article("Two people were shot."))
+    assert (state.country, state.region, state.geo_precision) == ("United States", "Rhode Island", 3)
+
+
+def test_new_jersey_is_a_state_not_the_island_of_jersey() -> None:
+    from extractor.geo.places import find_countries, find_regions_anywhere
+
+    text = "A pipe bomb exploded in Seaside Park, New Jersey, on Saturday."
+    assert find_countries(text) == []
+    assert [(name, code) for name, code, _, _ in find_regions_anywhere(text)] == [("New Jersey", "US")]
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "code"),
+    [
+        ("Gunmen killed 12 villagers in Zamfara on Sunday.", "Zamfara", "NG"),
+        ("Militants ambushed a convoy in Manipur.", "Manipur", "IN"),
+        ("the siege on Kadugli, the capital of South Kordofan State", "South Kordofan", "SD"),
+        ("in the province of Helmand", "Helmand", "AF"),
+    ],
+)
+def test_first_level_divisions_are_recognised_whatever_country_the_text_names(text, region, code) -> None:
+    from extractor.geo.places import find_regions_anywhere
+
+    assert [(name, c) for name, c, _, _ in find_regions_anywhere(text)] == [(region, code)]
+
+
+def test_bare_names_that_mean_something_else_are_not_regions() -> None:
+    from extractor.geo.places import find_regions_anywhere
+
+    assert find_regions_anywhere("Washington said Georgia and Niger were told; Punjab police acted.") == []
+    assert find_regions_anywhere("GUNMEN KILLED TWO IN ZAMFARA.") == [], "not in text written all in capitals"
+
+
+def test_a_town_the_extracted_country_lacks_is_found_in_the_articles_other_country() -> None:
+    text = ("\"We reached a point where the dead were considered fortunate,\" says one woman who fled the siege on "
+            "Kadugli, the capital of South Kordofan State.")  # fmt: skip
+    (got,) = place_incidents([_incident(country="South Sudan", location="Kadugli")], _article(text, "South Sudan: How "
+                             "Kadugli Lived Through the Siege"))  # fmt: skip
+    assert (got.country, got.country_raw, got.location, got.geo_precision) == ("Sudan", "South Sudan", "Kadugli", 1)
+
+
+def test_the_baseline_reads_a_town_after_siege_on_in_the_articles_countries() -> None:
+    from extractor.geo.towns import article_countries, find_towns
+
+    text = "One woman fled the siege on Kadugli, the capital of South Kordofan State, earlier this month."
+    context = article_countries("South Sudan: How Kadugli Lived Through the Siege", text)
+    assert context == ("SS", "SD"), "the region names Sudan"
+    assert [(p.location, p.country) for p, _, _ in find_towns(text, context)] == [("Kadugli", "Sudan")]
+
+
+def test_admin2_from_the_words_of_the_location_or_the_evidence() -> None:
+    lga = GroundedIncident(**incident("Boko Haram fighters killed nine farmers in Gwoza Local Government Area of "
+                                      "Borno State.", country="Nigeria", region="Borno", location="Ngoshe"),
+                           grounded=True)  # fmt: skip
+    (got,) = place_incidents([lga], _article("x"))
+    assert got.admin2 == "Gwoza"
+    (district,) = place_incidents([_incident(country="Pakistan", location="Kurram district")], _article("x"))
+    assert district.admin2 == "Kurram"
+    assert place_incidents([_incident(country="Mali")], _article("x"))[0].admin2 is None
+
+
+def test_a_named_part_of_a_country_sharing_its_divisions_name_is_the_region() -> None:
+    import asyncio
+    import datetime as dt
+
+    from extractor.baseline import BaselineBackend
+    from extractor.pipeline.article import extract_one
+
+    article = Article(id="k", title="Strike on market in Sudan kills at least 28 people",
+                      published=dt.datetime(2026, 2, 16, tzinfo=dt.timezone.utc),
+                      text="Drone strikes hit a busy market in Sudan’s Kordofan region on Sunday, killing at least "
+                           "28 people, a rights group said.")  # fmt: skip
+    (got,) = asyncio.run(extract_one(article, BaselineBackend())).incidents
+    assert (got.country, got.region) == ("Sudan", "Kordofan")

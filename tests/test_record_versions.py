@@ -144,7 +144,8 @@ def rich_records() -> list[tuple[Article, ArticleRecord]]:
                  "max": 1}, claims=[{"by": "the group", "killed": {"min": 9, "max": 9}, "wounded": None,
                  "text": "nine died"}], perpetrators=[{"name": "JNIM", "attribution": "claimed"}])  # fmt: skip
         | {"grounded": False, "ungrounded_quotes": ["not in it"], "corrections": ["wounded: 25 not stated"],
-           "country_raw": "niger", "region_raw": "tillabery", "latitude": 14.2, "longitude": 1.45, "geo_precision": 2}
+           "country_raw": "niger", "region_raw": "tillabery", "latitude": 14.2, "longitude": 1.45, "geo_precision": 2,
+           "admin2": "Ouallam", "time_precision": 2, "date_source": "published"}
     )  # fmt: skip
     provenance = Provenance(
         backend="openai", model="m", endpoint="http://llm.test/v1", prompt_name="p", prompt_hash="ph",
@@ -172,6 +173,16 @@ def test_a_rich_record_round_trips_through_the_database(tmp_path: Path) -> None:
         back = db.read_records(run_id)
 
     assert back == [record for _, record in rich_records()]
+
+
+def test_the_place_and_date_precision_are_columns_of_the_incidents_table(tmp_path: Path) -> None:
+    with open_db(tmp_path / "r.db") as db:
+        run_id = db.register_run({"model": "m", "config_hash": "ch"})
+        for article, record in rich_records():
+            db.write_record(run_id, article, record)
+        rows = db.query("SELECT admin2, geo_precision, time_precision, date_source FROM incidents")
+
+    assert rows == [{"admin2": "Ouallam", "geo_precision": 2, "time_precision": 2, "date_source": "published"}]
 
 
 def test_a_database_of_the_previous_schema_is_migrated_and_its_rows_read(tmp_path: Path) -> None:
@@ -211,3 +222,19 @@ def test_a_stored_run_carries_the_format_and_an_older_manifest_is_version_1(tmp_
     loaded = load_manifest(tmp_path)
     assert loaded is not None and loaded.format == 1 and loaded.golden_set is None
     assert "format" in Manifest.model_fields
+
+
+def test_the_csv_writer_has_the_precision_and_admin2_columns(tmp_path: Path) -> None:
+    import csv
+
+    from extractor.store.writers import open_writer
+
+    path = tmp_path / "out.csv"
+    writer = open_writer(str(path), "csv")
+    for _, record in rich_records():
+        writer.write(record)
+    writer.close()
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+
+    assert (rows[0]["time_precision"], rows[0]["date_source"], rows[0]["admin2"]) == ("2", "published", "Ouallam")
+    assert rows[1]["time_precision"] == "" and rows[1]["admin2"] == "", "a skipped article's row leaves them empty"

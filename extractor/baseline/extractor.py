@@ -18,7 +18,8 @@ from typing import Any
 from ..backend import BackendResult
 from ..models import Article, Claim, Count, Incident, Perpetrator, Target
 from ..text.dates import date_mentions
-from ..geo.places import country_name, find_countries, find_regions, in_place
+from ..geo.places import country_name, find_countries, find_named_parts, find_regions, in_place
+from ..text.normalize import fold
 from ..text.sentences import sentences
 from ..geo.towns import article_countries, dateline_end, find_towns
 from ..codebook import words
@@ -40,7 +41,6 @@ _NOT_A_TARGET = re.compile(
     r"^\W*(?:spokes\w+|source|said|says|told|statement|chief|official|called|announced|added)\b", re.IGNORECASE
 )
 _VICTIM_OF = re.compile(r"(?:\bon|\bagainst|\btargeting|\bfight(?:ing)? against)(?:\s+the)?\s*$", re.IGNORECASE)
-_COUNT_FIELDS = ("killed", "wounded", "perpetrators_killed", "kidnapped")
 
 
 @dataclass
@@ -62,6 +62,7 @@ class _Draft:
     claims: list[Claim] = field(default_factory=list)
     primary: bool = False
     acts: int = 0  # attached sentences that report an act (relevance.sentence_verdict)
+    act_text: str | None = None  # the first of them: the summary is made from it
 
 
 @dataclass
@@ -127,6 +128,7 @@ def extract_incidents(article: Article) -> list[Incident]:
     codes = sorted({code for code, _, _ in countries + in_title} | set(context))
     towns = [(place.location, place.country_code, s, e) for place, s, e in find_towns(text, context)]
     regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code) if s >= filed]
+    regions += [(name, code, s, e) for code in codes for name, s, e in find_named_parts(text, code) if s >= filed]
     title_country = in_title[0][0] if in_title else None
 
     drafts: list[_Draft] = []
@@ -255,6 +257,8 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
             name = known.name if known else perpetrator.name
             draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
     draft.acts += sentence.act
+    if sentence.act and draft.act_text is None:
+        draft.act_text = sentence.text
     if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
         draft.evidence.append(sentence.text)
     draft.primary = draft.primary or sentence.index < 2
@@ -285,12 +289,24 @@ def _targets(evidence: list[str]) -> list[Target]:
     return targets
 
 
-def _describe(count: Count | None) -> str | None:
-    if count is None:
-        return None
-    if count.max is None:
-        return f"at least {count.min}"
-    return str(count.min) if count.max == count.min else f"{count.min}-{count.max}"
+SUMMARY_CHARS = 280
+_TAGS = re.compile(r"^(?:\[[^\]]{0,80}\]\s*)+")  # "[REPORT] [COPREFA] [TEXT]", "[Ayin Network]"
+_LEAD = re.compile(r"^[A-Z][A-Z .'’-]+(?:,\s*[^,()—–-]{2,40})?\s*(?:\([^)]{1,40}\)\s*)?(?:--|—|–|-)\s+")
+
+
+def _summary(draft: _Draft, region: str | None, country: str | None) -> str:
+    """One sentence from the text: the incident's act sentence (who did what to whom, in the article's words),
+    without a dateline, cut at a word near SUMMARY_CHARS, then the place and day it leaves out, in brackets."""
+    core = " ".join((draft.act_text or draft.evidence[0]).split())
+    core = _TAGS.sub("", _LEAD.sub("", _TAGS.sub("", core, count=1), count=1), count=1) or core
+    if len(core) > SUMMARY_CHARS:
+        core = core[: core.rfind(" ", 0, SUMMARY_CHARS)].rstrip(" ,;:") + " …"
+    said = fold(core)
+    where = [p for p in (draft.location, region, country) if p and fold(p) not in said]
+    when = [draft.date.isoformat()] if draft.date else []
+    extra = "; ".join(part for part in (", ".join(where), *when) if part)
+    core = core.rstrip(" .")
+    return f"{core} ({extra})." if extra else f"{core}."
 
 
 def _incident(draft: _Draft) -> Incident:
@@ -300,13 +316,8 @@ def _incident(draft: _Draft) -> Incident:
     attack = "suicide_attack" if suicide else next((k for k, p in words.ATTACK_TYPES if p.search(joined)), "unknown")
     country = country_name(draft.country) if draft.country else None
     region = draft.region[0] if draft.region else None
-    place = ", ".join(p for p in (draft.location, region, country) if p) or "an unidentified place"
-    toll = [f"{_describe(draft.counts.get(k))} {k.replace('_', ' ')}" for k in _COUNT_FIELDS if draft.counts.get(k)]
-    summary = f"{attack.replace('_', ' ').capitalize()} in {place}"
-    summary += f" on {draft.date.isoformat()}" if draft.date else ""
-    summary += f": {', '.join(toll)}." if toll else "."
     return Incident(
-        summary=summary,
+        summary=_summary(draft, region, country),
         date=draft.date.isoformat() if draft.date else None,
         date_text=draft.date_text,
         country=country,

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
 from ..models import Count, GoldIncident, Incident
+from ..text.dates import PRECISION_DAYS
 from ..text.normalize import fold, normalize_name
 from .aliases import canonical_actor
 from .countries import same_country
@@ -60,12 +61,48 @@ def gold_places(gold: GoldIncident, level: str) -> list[str]:
     return [name for name in (getattr(gold, level), *extra) if name]
 
 
-def date_in_range(pred: str, gold: GoldIncident) -> bool:
-    """True when the predicted date equals the gold date or falls inside the gold date_range."""
+def date_span(date: str, precision: int | None) -> tuple[dt.date, dt.date]:
+    """The days a date of this precision stands for: the day (1, or none), or the day +- 7 (2) or +- 30 (3)
+    (`text.dates.PRECISION_DAYS`, the pipeline's spans too)."""
+    day, width = dt.date.fromisoformat(date), dt.timedelta(days=PRECISION_DAYS.get(precision, 0))
+    return day - width, day + width
+
+
+def gold_span(gold: GoldIncident) -> tuple[dt.date, dt.date] | None:
+    """The days the gold incident may lie on: its date_range, else its date within its own time_precision."""
+    try:
+        if gold.date_range is not None:
+            rng = gold.date_range
+            return dt.date.fromisoformat(rng.earliest), dt.date.fromisoformat(rng.latest)
+        return date_span(gold.date, gold.time_precision) if gold.date else None
+    except ValueError:  # a malformed gold bound
+        return None
+
+
+def date_in_range(pred: str, gold: GoldIncident, precision: int | None = None) -> bool:
+    """True when the predicted date, within its precision (`date_span`), meets the gold date or date_range (or the
+    gold date's own precision span)."""
     if pred == gold.date:
         return True
-    rng = gold.date_range
-    return rng is not None and rng.earliest <= pred <= rng.latest
+    span = gold_span(gold)
+    if span is None:
+        return False
+    try:
+        earliest, latest = date_span(pred, precision)
+    except ValueError:
+        return False
+    return earliest <= span[1] and span[0] <= latest
+
+
+def exact_date(pred: Incident) -> str | None:
+    """The predicted date as a claim of one day: None when its time_precision says it is only a week or month."""
+    return pred.date if getattr(pred, "time_precision", None) in (None, 1) else None
+
+
+def text_date(pred: Incident) -> str | None:
+    """The predicted date unless it is only the publication date (no evidence about the event: alignment ignores
+    it, as it did before every incident was dated)."""
+    return None if getattr(pred, "date_source", None) == "published" else pred.date
 
 
 def gold_has_date(gold: GoldIncident) -> bool:
@@ -123,21 +160,25 @@ def _part(pred: object, gold: object, agree: Callable[[], float]) -> float:
 
 
 def _date_sim(pred: Incident, gold: GoldIncident) -> float:
-    """1 inside the gold date or range, 0.5 one day off (a 'yesterday' resolved differently), else 0."""
+    """1 when the date (within its precision) meets the gold date or range, 0.5 one day off (a 'yesterday'
+    resolved differently), else 0. A date that is only the publication date counts as none."""
     gold_key = gold.date or (gold.date_range.earliest if gold.date_range else None)
+    date, precision = text_date(pred), getattr(pred, "time_precision", None)
 
     def agree() -> float:
-        if date_in_range(pred.date, gold):
+        if date_in_range(date, gold, precision):
             return 1.0
-        bounds = [gold.date] if gold.date else [gold.date_range.earliest, gold.date_range.latest]
+        span = gold_span(gold)
         try:
-            day = dt.date.fromisoformat(pred.date)
-            gap = min(abs((day - dt.date.fromisoformat(b)).days) for b in bounds)
-        except ValueError:  # a malformed gold date_range bound
+            earliest, latest = date_span(date, precision)
+        except ValueError:
             return 0.0
+        if span is None:
+            return 0.0
+        gap = max((span[0] - latest).days, (earliest - span[1]).days)
         return 0.5 if gap <= 1 else 0.0
 
-    return _part(pred.date, gold_key, agree)
+    return _part(date, gold_key, agree)
 
 
 def _place_sim(pred: Incident, gold: GoldIncident) -> float:

@@ -16,7 +16,10 @@ one list item for lists. Per incident and field:
   predicted items, FN = the other gold items. Perpetrators match by name (aliases, known groups, fuzzy);
   attribution counts a matched perpetrator as TP only when its attribution is the same; targets are
   compared as a set of target types.
-Right means: date equal (date) or equal/inside the gold date_range (date_in_range); places equal after
+Right means: date equal (date: only a predicted date of time_precision 1 or none claims a day, a week or month
+is no fill there) or, within the predicted date's precision (the day, +-7 days for 2, +-30 for 3), meeting the gold
+date or date_range (date_in_range; a date that is only the publication date, date_source "published", is no fill
+where the gold incident has no date either: both say the text gives none); places equal after
 normalisation to the gold value or an alternative; killed/wounded the same range (exact) or overlapping
 ranges (_overlap). Precision = TP/(TP+FP), recall = TP/(TP+FN), F1 = 2TP/(2TP+FP+FN), None when undefined.
 
@@ -44,6 +47,7 @@ from .align import (
     count_exact,
     count_overlap,
     date_in_range,
+    exact_date,
     gold_has_date,
     gold_places,
     known_attack,
@@ -118,6 +122,9 @@ class ArticleScore(BaseModel):
     n_set_aside: int = 0
     n_reported: int = 0  # every predicted incident the scope keeps, matched to a scored gold or not
     n_real: int = 0  # of those, the ones matching some gold incident (scored, optional or not primary)
+    n_dated: int = 0  # of the reported, those with a date, a country, coordinates
+    n_with_country: int = 0
+    n_with_coordinates: int = 0
     incidents: Counts
     fields: dict[str, Counts]
     relevance: Counts = Counts()
@@ -156,6 +163,9 @@ class RunScores(BaseModel):
     real_ci: Interval = Interval()
     n_reported: int = 0
     n_real: int = 0
+    n_dated: int = 0
+    n_with_country: int = 0
+    n_with_coordinates: int = 0
     n_pred: int
     n_grounded: int
     n_set_aside: int = 0
@@ -165,6 +175,13 @@ class RunScores(BaseModel):
     @property
     def grounding_rate(self) -> float | None:
         return self.n_grounded / self.n_pred if self.n_pred else None
+
+    @computed_field
+    @property
+    def coverage(self) -> dict[str, float | None]:
+        """Of every incident reported, the share with a date, with a country, with coordinates."""
+        counts = {"date": self.n_dated, "country": self.n_with_country, "coordinates": self.n_with_coordinates}
+        return {name: n / self.n_reported if self.n_reported else None for name, n in counts.items()}
 
 
 @dataclass(frozen=True)
@@ -238,8 +255,12 @@ def field_counts(pred: Incident | None, gold: GoldIncident | None) -> dict[str, 
     perps = perpetrator_pairs(p, g) if p.perpetrators and g.perpetrators else []
     same_attr = sum(p.perpetrators[i].attribution == g.perpetrators[j].attribution for i, j in perps)
     counts = {
-        "date": _fill(p.date, g.date, lambda: p.date == g.date),
-        "date_in_range": _fill(p.date, g if gold_has_date(g) else None, lambda: date_in_range(p.date, g)),
+        "date": _fill(exact_date(p), g.date, lambda: p.date == g.date),
+        "date_in_range": _fill(
+            None if getattr(p, "date_source", None) == "published" and not gold_has_date(g) else p.date,
+            g if gold_has_date(g) else None,
+            lambda: date_in_range(p.date, g, getattr(p, "time_precision", None)),
+        ),
         "attack_type": _fill(
             known_attack(p.attack_type), known_attack(g.attack_type), lambda: attack_match(p.attack_type, g)
         ),
@@ -284,6 +305,9 @@ def score_article(
         n_set_aside=len(predicted(record)) - len(predicted(record, keep)),
         n_reported=len(preds) + view.set_aside_matches,
         n_real=len(view.pairs) + view.set_aside_matches,
+        n_dated=sum(i.date is not None for i in predicted(record, keep)),
+        n_with_country=sum(i.country is not None for i in predicted(record, keep)),
+        n_with_coordinates=sum(i.latitude is not None for i in predicted(record, keep)),
         incidents=Counts(tp=len(view.pairs), fp=len(view.spurious), fn=len(view.missed)),
         fields=fields,
         relevance=_relevance(bool(view.pairs or view.missed), bool(preds)),
@@ -358,6 +382,9 @@ def score(
         real_ci=ratio_interval([a.n_real for a in articles], [a.n_reported for a in articles], n_resamples, seed),
         n_reported=sum(a.n_reported for a in articles),
         n_real=sum(a.n_real for a in articles),
+        n_dated=sum(a.n_dated for a in articles),
+        n_with_country=sum(a.n_with_country for a in articles),
+        n_with_coordinates=sum(a.n_with_coordinates for a in articles),
         n_pred=sum(a.n_pred for a in articles),
         n_grounded=sum(a.n_grounded for a in articles),
         n_set_aside=sum(a.n_set_aside for a in articles),

@@ -4,7 +4,8 @@ Candidates (so the cost grows near-linearly, not with every pair):
 - structured blocks: reports of one country dated to the day, paired with those of the same day and of the days
   within the date slack; a block of more than `max_block` reports yields no pairs;
 - text blocks: each report's `rare_terms` highest-weighted TF-IDF terms (scikit-learn; headline, summary and
-  evidence); a term shared by at most `max_postings` reports pairs them. Undated reports, reports dated only to a
+  evidence) among those that 2 to `max_postings` reports hold (a term of one report alone pairs nothing); reports
+  sharing such a term are paired. Undated reports, reports dated only to a
   week or a month, and reports without a country meet others here.
 
 Each candidate pair of different articles that the hard rules allow (`rules.compatible`) gets its `merge_score`
@@ -66,11 +67,15 @@ def candidate_pairs(members: Sequence[Member], rules: Rules = DEFAULT_RULES, vec
             continue
         pairs.update((min(a, b), max(a, b)) for x, a in enumerate(block) for b in block[x + 1 :] + near)
     if vectors is not None:
+        import numpy as np
+
         postings: dict[int, list[int]] = defaultdict(list)
         indptr, indices, data = vectors.indptr, vectors.indices, vectors.data
+        df = np.bincount(indices, minlength=vectors.shape[1])
+        shared = (df[indices] >= 2) & (df[indices] <= rules.max_postings)  # a term no other report has pairs nothing
         for row in range(vectors.shape[0]):
             start, end = indptr[row], indptr[row + 1]
-            top = sorted(range(start, end), key=lambda k: -data[k])[: rules.rare_terms]
+            top = sorted((k for k in range(start, end) if shared[k]), key=lambda k: -data[k])[: rules.rare_terms]
             for k in top:
                 postings[int(indices[k])].append(row)
         for rows in postings.values():

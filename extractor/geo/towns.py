@@ -6,7 +6,8 @@ is about, and the towns a sentence places something in.
 A town is only read where a place is expected, so that a name that is also a word ("Police", "Of", "March")
 is no town:
 
-- after a word that introduces a place: "in", "near", "at", "outside (of)", "around", "into", "the town / city /
+- after a word that introduces a place: "in", "near", "at", "outside (of)", "around", "into", "attack / siege / raid /
+  strike ... on", "the town / city /
   village / municipality / district / suburb / outskirts of" (`_BEFORE`);
 - not when a word after it says it is a region or a site ("San Miguel Department", "San Rafael farm"), nor when it
   is the start of a longer name ("San Luis" of "San Luis de la Reina": a connector or, in mixed case, a capitalised
@@ -20,7 +21,8 @@ them has is taken only when the gazetteer's world-wide choice is a town of `WORL
 by its own name ("Mogadishu" in an article about Kenya; not "Colonia", an alternate name of Köln).
 
 The countries an article is about (`article_countries`): those it names (title and text after the dateline, demonyms
-included), most named first, the dateline's counting `DATELINE_WEIGHT` mentions, unless it is a foreign bureau's
+included, and the countries of the first-level divisions it names whatever the country, `places.find_regions_anywhere`:
+"Rhode Island", "South Kordofan State"), most named first, the dateline's counting `DATELINE_WEIGHT` mentions, unless it is a foreign bureau's
 ("MEXICO CITY (MEXICO), ..." in a report about El Salvador). What the dateline names is where the report was filed,
 not where anything happened: the baseline reads no incident's country or region there (`dateline_end`).
 """
@@ -34,7 +36,7 @@ from itertools import pairwise
 
 from .gazetteer import Place, country_code, known_name, resolve
 from ..text.normalize import fold
-from .places import find_countries
+from .places import find_countries, find_regions_anywhere
 
 WORLD_POPULATION = 100_000
 """A town name the article's countries do not have counts only when the world-wide choice is at least this large."""
@@ -45,7 +47,8 @@ DATELINE_WEIGHT = 2
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CONNECTORS = frozenset({"de", "del", "la", "las", "los", "el", "y", "of", "the", "da", "do", "dos", "das", "al"})
 _BEFORE = re.compile(
-    r"\b(?:in|near|at|outside(?:\s+of)?|around|into|(?:town|city|village|municipality|district|suburb|hamlet|"
+    r"\b(?:in|near|at|outside(?:\s+of)?|around|into|(?:attacks?|assaults?|siege|raids?|offensive|strikes?|bombing|"
+    r"shelling)\s+on|(?:town|city|village|municipality|district|suburb|hamlet|"
     r"outskirts|port|neighbou?rhood|province|department|capital)\s+of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
@@ -100,6 +103,8 @@ def article_countries(title: str, text: str) -> tuple[str, ...]:
     foreign bureau's ("PANAMA CITY (PANAMA), ..."), which counts for nothing."""
     filed = dateline_end(text)
     counts = Counter(code for code, start, _ in find_countries(title) + find_countries(text) if start >= filed)
+    counts.update(code for _, code, start, _ in find_regions_anywhere(text) if start >= filed)  # "Rhode Island"
+    counts.update(code for _, code, _, _ in find_regions_anywhere(title))
     found = dateline(text)
     match = _DATELINE.match(text[:120])
     first = [found.country_code] if found is not None and not (match and match.group("bracketed")) else []

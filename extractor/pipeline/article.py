@@ -13,7 +13,7 @@ from ..errors import BackendError, ExtractionFailed, scrub
 from ..llm.schema import schema_hash
 from ..models import Article, ArticleRecord, Provenance, Usage
 from .cache import ResultCache
-from .dates import resolve_relative_dates
+from .dates import date_incidents, resolve_relative_dates
 from .figures import check_figures
 from .grounding import ground
 from .places import place_incidents
@@ -87,6 +87,8 @@ def _checked_record(
     relevant, dropped_notes = check_relevance(incidents, article.text, article.title)
     notes += dropped_notes
     relevant = place_incidents(relevant, article)  # canonical country and region, coordinates
+    relevant, date_notes = date_incidents(relevant, article.published)  # every incident dated, with its precision
+    notes += date_notes
     kept = [i for i in relevant if i.grounded] if drop_ungrounded else relevant
     return _record(
         article,

@@ -24,8 +24,8 @@ EXPORT_WHAT = ("incidents", "events")
 
 _INCIDENTS = """
 SELECT i.incident_id, i.incident_key, ei.event_id, i.article_id, a.title, a.outlet, a.published, a.link, i.n,
-       i.is_primary, i.summary, i.date, i.date_text, i.country, i.region, i.location, i.latitude, i.longitude,
-       i.attack_type, i.suicide, i.perpetrators, i.targets, i.weapons, i.killed_min, i.killed_max, i.wounded_min,
+       i.is_primary, i.summary, i.date, i.time_precision, i.date_source, i.date_text, i.country, i.region, i.admin2,
+       i.location, i.latitude, i.longitude, i.geo_precision, i.attack_type, i.suicide, i.perpetrators, i.targets, i.weapons, i.killed_min, i.killed_max, i.wounded_min,
        i.wounded_max, i.perpetrators_killed_min, i.perpetrators_killed_max, i.kidnapped_min, i.kidnapped_max,
        i.grounded, i.run_id
 FROM incidents i JOIN articles a USING (article_id)

@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -127,9 +127,19 @@ ALTER TABLE extractions ADD COLUMN window_cap_hit INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
 """
 
-# Version 4: events carry what analysts filter on (ACLED's precision codes, the second-level division, the targets)
-# and how sure the merge was (the lowest confidence of the merges that joined its incidents; null for one report).
+# Version 4: the place and date precision that record format 3 added to incidents, as columns an export or a query
+# can read (second-level division, ACLED's geo and time precision codes, where the date came from). Rows of earlier
+# files have them null, as an older record has (their `json` is upgraded on reading).
 _V4 = """
+ALTER TABLE incidents ADD COLUMN admin2 TEXT;
+ALTER TABLE incidents ADD COLUMN geo_precision INTEGER;
+ALTER TABLE incidents ADD COLUMN time_precision INTEGER;
+ALTER TABLE incidents ADD COLUMN date_source TEXT;
+"""
+
+# Version 5: events carry what analysts filter on (ACLED's precision codes, the second-level division, the targets)
+# and how sure the merge was (the lowest confidence of the merges that joined its incidents; null for one report).
+_V5 = """
 ALTER TABLE events ADD COLUMN time_precision INTEGER;
 ALTER TABLE events ADD COLUMN geo_precision INTEGER;
 ALTER TABLE events ADD COLUMN admin2 TEXT;
@@ -147,7 +157,7 @@ FROM events e WHERE e.run_id = (SELECT run_id FROM current_run);
 """
 
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",

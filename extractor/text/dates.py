@@ -120,3 +120,94 @@ def date_mentions(
 def _inside_quote(before: str) -> bool:
     """True when a quotation opened in `before` is still open (relative dates in quotes count from the speech)."""
     return before.count("“") > before.count("”") or before.count('"') % 2 == 1
+
+
+# How far (days) either side of its date an event may lie, by ACLED time precision (1 the day, 2 within a week,
+# 3 within a month): the pipeline's date rules (a model's day inside a span stands) and the scorer's.
+PRECISION_DAYS = {1: 0, 2: 7, 3: 30}
+
+# Words that date an event only to a span (ACLED's time precision 2: a week or a weekend; 3: a month). Resolved by
+# `resolve_date` to the span's middle day, never after publication.
+_SPAN = re.compile(
+    r"\b(?P<words>(?:this\s+)?past\s+weekend|(?:last|this|over\s+the|at\s+the)\s+weekend"
+    r"|(?:earlier\s+|later\s+)?this\s+week|(?:last|this\s+past|the\s+past|past)\s+week"
+    r"|(?:in\s+)?(?:the\s+)?(?:recent|past|last)\s+(?:few\s+)?days|(?:a\s+few\s+)?days\s+ago"
+    r"|recently|last\s+month|(?:earlier\s+)?this\s+month|(?:the\s+)?past\s+month"
+    rf"|(?:(?P<part>early|mid|late|the\s+end\s+of|the\s+beginning\s+of)[\s-]+)?(?P<month>{MONTH})\.?(?:,?\s+(?P<year>\d{{4}}))?)\b",
+    re.IGNORECASE,
+)
+_FULL_DATE = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{MONTH})|(?P<m2>{MONTH})\.?\s+(?P<d2>\d{{1,2}})"
+    r"(?:st|nd|rd|th)?),?\s+(?P<y>\d{4})\b",
+    re.IGNORECASE,
+)
+
+
+def resolve_date(text: str | None, published: dt.date | None) -> tuple[dt.date, int] | None:
+    """(day, time precision) for a date expression (an incident's `date_text`), against the publication date.
+
+    1: the words name one day ("on Sunday", "Tuesday's attack", "12 March"; without a publication date only a day,
+    month and year). 2: a week or weekend ("last week", "this week", "in recent days", "last weekend"). 3: a month
+    ("last month", "earlier this month", "in August", "late July", "recently"). A span is dated to its middle day,
+    cut at the publication date. None when the words give no date (or only a span, with no publication date).
+    """
+    text = " ".join((text or "").split())
+    if not text:
+        return None
+    days = {day for _, day, event in date_mentions(text, published) if event and day}
+    if published is None:
+        days |= {day for m in _FULL_DATE.finditer(text) if (day := _full_date(m)) is not None}
+    if len(days) == 1:
+        return days.pop(), 1
+    if published is None or days:
+        return None
+    for match in _SPAN.finditer(text):
+        span = _span(match, published)
+        if span is not None:
+            (earliest, latest), precision = span
+            latest = min(latest, published)
+            earliest = min(earliest, latest)
+            return earliest + (latest - earliest) / 2, precision
+    return None
+
+
+def _full_date(match: re.Match[str]) -> dt.date | None:
+    month = MONTHS[(match.group("m1") or match.group("m2")).lower()]
+    try:
+        return dt.date(int(match.group("y")), month, int(match.group("d1") or match.group("d2")))
+    except ValueError:
+        return None
+
+
+def _span(match: re.Match[str], published: dt.date) -> tuple[tuple[dt.date, dt.date], int] | None:
+    """((earliest, latest), precision) of one span expression."""
+    words = " ".join(match.group("words").lower().split())
+    monday = published - dt.timedelta(days=published.weekday())
+    if match.group("month"):
+        if not match.group("month")[0].isupper():
+            return None  # "may" the verb
+        month = MONTHS[match.group("month").lower()]
+        year = int(match.group("year")) if match.group("year") else published.year
+        if not match.group("year") and month > published.month:
+            year -= 1
+        last = (dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)).day
+        first_day, last_day = {"early": (1, 10), "the beginning of": (1, 10), "mid": (11, 20), "late": (21, last),
+                               "the end of": (21, last)}.get(" ".join((match.group("part") or "").lower().split()),
+                                                             (1, last))  # fmt: skip
+        return (dt.date(year, month, first_day), dt.date(year, month, last_day)), 3
+    if "weekend" in words:
+        saturday = published - dt.timedelta(days=(published.weekday() - 5) % 7)
+        return (saturday, saturday + dt.timedelta(days=1)), 2
+    if words in ("last week", "this past week"):
+        return (monday - dt.timedelta(days=7), monday - dt.timedelta(days=1)), 2
+    if "this week" in words:
+        return (monday, published), 2
+    if "week" in words or "days" in words:
+        return (published - dt.timedelta(days=6), published), 2
+    if words == "last month":
+        first = published.replace(day=1)
+        previous = first - dt.timedelta(days=1)
+        return (previous.replace(day=1), previous), 3
+    if "this month" in words:
+        return (published.replace(day=1), published), 3
+    return (published - dt.timedelta(days=29), published), 3  # "recently", "the past month"
