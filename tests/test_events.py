@@ -329,3 +329,17 @@ def test_reports_that_say_nothing_of_when_never_merge_on_text() -> None:
     unpublished = [m.__class__(**{**m.__dict__, "published": None}) for m in undated]
     assert len(build_events(undated)) == 1, "published the same week, the same words: one event"
     assert len(build_events(unpublished)) == 2, "no date and no publication date: the text alone cannot merge them"
+
+
+def test_reports_dated_by_their_publication_meet_through_shared_terms() -> None:
+    from extractor.events.cluster import candidate_pairs, text_vectors
+
+    texts = [("media", "The Tumbler Ridge shooter built a mall game before the secondary school attack.", "2026-02-12"),
+             ("boston", "Police said 25 were wounded after the shooting at Tumbler Ridge Secondary School.", "2026-02-11")]
+    members = [report(k, t, t, published=day, country="Canada", date=day, time_precision=2, date_source="published",
+                      **SHOOTING) for k, t, day in texts]  # fmt: skip
+    others = [report(f"o{k}", f"Unrelated report number {k} about markets and {k} weather", "News", country="Canada")
+              for k in range(5)]  # fmt: skip
+    pairs = candidate_pairs([*members, *others], Rules(), text_vectors([*members, *others]))
+    assert (0, 1) in pairs, "dated only by publication: no day block, but 'tumbler', 'ridge' are shared terms"
+    assert len(build_events(members)) == 1
