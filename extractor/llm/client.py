@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any, Protocol
 
 import openai
@@ -28,7 +29,7 @@ from ..errors import (
     RateLimited,
     remember_secret,
 )
-from ..models import Article, Usage
+from ..models import Article, Spend, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
 from .faults import CircuitBreaker, scrub_key, translate
@@ -140,7 +141,7 @@ class OpenAICompatBackend:
         text, warning = fit_budget(article.text, self.settings.max_input_chars)
         examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
         messages = render(self.prompt, article, text, examples)
-        result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
+        result = BackendResult(incidents=[], spent=Spend(warnings=[warning] if warning else []))
         result.incidents = (await self.ask(messages, EXTRACTION, result, self.deadline())).incidents
         return result
 
@@ -149,45 +150,41 @@ class OpenAICompatBackend:
         asked afresh up to `max_attempts` invalid replies. Every request's attempts, usage and warnings are added
         to `result`; a failure carries them too."""
         history: list[dict[str, str]] = []
+        spent = result.spent
         raw, invalid, cut_reasked = None, 0, False
         while True:
-            cut_before = result.cut_replies
+            cut_before = spent.cut_replies
             try:
                 raw = await self._complete(messages + history, result, deadline, shape)
             except BackendError as exc:
-                exc.attempts, exc.usage, exc.reasks, exc.warnings = (
-                    result.attempts,
-                    result.usage,
-                    result.reasks,
-                    result.warnings,
-                )
-                exc.cut_replies, exc.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
+                exc.spent = replace(spent)  # what the article spent up to the failure
                 raise
             try:
                 return shape.parse(raw)
             except InvalidOutput as exc:
                 invalid, error = invalid + 1, exc
-            if result.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
-                if cut_reasked or result.reasks >= self.settings.max_reasks:
+            if spent.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
+                if cut_reasked or spent.reasks >= self.settings.max_reasks:
                     raise self._cut_failure(raw, result)
                 echo = {"role": "assistant", "content": raw[:CUT_ECHO_CHARS] + " …"}
                 history = [echo, {"role": "user", "content": cut_message(self.settings.max_tokens)}]
-                result.reasks, cut_reasked = result.reasks + 1, True
-            elif result.reasks < self.settings.max_reasks:  # ask again, showing the model its error
+                spent.reasks, cut_reasked = spent.reasks + 1, True
+            elif spent.reasks < self.settings.max_reasks:  # ask again, showing the model its error
                 history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
-                result.reasks += 1
+                spent.reasks += 1
             elif invalid < self.settings.max_attempts:  # a broken reply can be a flaky server's: a fresh try
                 history = []
             else:
                 break
         raise self._failure(
-            f"output still invalid after {result.reasks} re-ask(s) and {invalid} invalid replies: {error}", raw, result
+            f"output still invalid after {spent.reasks} re-ask(s) and {invalid} invalid replies: {error}", raw, result
         )
 
     def _cut_failure(self, raw: str | None, result: BackendResult) -> ExtractionFailed:
         return self._failure(
-            f"reply cut at max_tokens ({self.settings.max_tokens}) {result.cut_replies} time(s), "
-            f"{result.cut_completion_tokens} completion tokens: the model ran away (a field copying the article?)",
+            f"reply cut at max_tokens ({self.settings.max_tokens}) {result.spent.cut_replies} time(s), "
+            f"{result.spent.cut_completion_tokens} completion tokens: the model ran away "
+            "(a field copying the article?)",
             raw,
             result,
         )
@@ -195,16 +192,7 @@ class OpenAICompatBackend:
     @staticmethod
     def _failure(message: str, raw: str | None, result: BackendResult) -> ExtractionFailed:
         """The article's failure, carrying the last reply and everything it cost (cut replies included)."""
-        failed = ExtractionFailed(
-            message,
-            last_output=raw,
-            attempts=result.attempts,
-            usage=result.usage,
-            reasks=result.reasks,
-            warnings=result.warnings,
-        )
-        failed.cut_replies, failed.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
-        return failed
+        return ExtractionFailed(message, last_output=raw, spent=replace(result.spent))
 
     async def _complete(
         self, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
@@ -219,7 +207,9 @@ class OpenAICompatBackend:
                     raise
                 async with self._negotiation:
                     if self._remembered:  # the first request to meet the rejection starts the renegotiation
-                        result.warnings.append(f"endpoint now rejects the remembered mode {self.mode}; renegotiating")
+                        result.spent.warnings.append(
+                            f"endpoint now rejects the remembered mode {self.mode}; renegotiating"
+                        )
                         self._remembered, self._mode_confirmed, self._mode = False, False, None
         async with self._negotiation:
             if not self._mode_confirmed:
@@ -227,7 +217,7 @@ class OpenAICompatBackend:
                     try:
                         raw = await self._complete_in_mode(mode, messages, result, deadline, shape)
                     except ModeRejected:
-                        result.warnings.append(f"endpoint rejected structured-output mode {mode}")
+                        result.spent.warnings.append(f"endpoint rejected structured-output mode {mode}")
                         continue
                     self._mode, self._mode_confirmed = mode, True
                     if self._modes:
@@ -303,7 +293,7 @@ class OpenAICompatBackend:
         async with self.limiter.request(estimate):
             timeout = self.settings.timeout
             left = deadline - time.monotonic() if deadline is not None else timeout
-            if left <= 0 and result.attempts == 0:  # the budget went waiting for others (limiter, mode negotiation):
+            if left <= 0 and result.spent.attempts == 0:  # the budget went waiting for others (limiter, negotiation):
                 left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
             limit = min(timeout, left)
             if limit <= 0:
@@ -313,7 +303,7 @@ class OpenAICompatBackend:
                 if deadline is not None and before < deadline:  # the rate limiter held the request past it
                     raise RateLimited(f"{spent} waiting for the rate limit", status=None)
                 raise _BudgetSpent(spent)
-            result.attempts += 1
+            result.spent.attempts += 1
             try:
                 response = await asyncio.wait_for(
                     self._client.chat.completions.create(
@@ -351,14 +341,14 @@ class OpenAICompatBackend:
         if self.budget:
             self.budget.settle(reserved, usage)
         if usage:
-            result.usage += usage
+            result.spent.usage += usage
         choice = response.choices[0] if response.choices else None
         content = (choice.message.content or "") if choice else ""
         if choice is not None and choice.finish_reason == "length":
             tokens = usage.completion_tokens if usage else 0
-            result.cut_replies += 1
-            result.cut_completion_tokens += tokens
-            result.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
+            result.spent.cut_replies += 1
+            result.spent.cut_completion_tokens += tokens
+            result.spent.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
         return content
 
 

@@ -27,7 +27,7 @@ from ..llm.batch import BatchAPI, BatchInfo, request_body, request_line
 from ..llm.client import OpenAICompatBackend
 from ..llm.pricing import estimate_usage
 from ..llm.replies import InvalidOutput, parse_extraction, reask_message
-from ..models import Article, ArticleRecord, Usage
+from ..models import Article, ArticleRecord, Spend, Usage
 from .article import extract_one, run_identity, skipped_record
 from .cache import ResultCache, cache_key
 from .prefilter import skip_reason
@@ -363,8 +363,8 @@ async def collect(
                     again.append(custom_id)
                 else:
                     error = BackendError(f"batch request failed {request['tries']} time(s): {request['error']}")
-                    error.attempts, error.usage, error.reasks, error.warnings = (
-                        request["tries"], usage, request["reasks"], warnings,
+                    error.spent = Spend(
+                        attempts=request["tries"], usage=usage, reasks=request["reasks"], warnings=warnings,
                     )  # fmt: skip
                     await finish(custom_id, error)
                 continue
@@ -386,13 +386,13 @@ async def collect(
                     again.append(custom_id)
                 else:
                     message = f"output still invalid after {request['reasks']} re-ask(s) in batches: {exc}"
-                    failure = ExtractionFailed(message, last_output=raw, attempts=request["tries"], usage=usage,
-                                               reasks=request["reasks"], warnings=warnings)  # fmt: skip
+                    spent = Spend(attempts=request["tries"], usage=usage, reasks=request["reasks"], warnings=warnings)
+                    failure = ExtractionFailed(message, last_output=raw, spent=spent)
                     await finish(custom_id, failure)
                 continue
             answer = BackendResult(
-                incidents=incidents, attempts=request["tries"], reasks=request["reasks"], usage=usage,
-                mode=backend.mode, warnings=warnings,
+                incidents=incidents, mode=backend.mode,
+                spent=Spend(attempts=request["tries"], reasks=request["reasks"], usage=usage, warnings=warnings),
             )  # fmt: skip
             await finish(custom_id, answer)
         round_["collected"] = True
