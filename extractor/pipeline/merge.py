@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ..codebook.attack_types import attack_compatible
 from ..models import Count, Incident
-from ..text.normalize import normalize_quote
+from ..text.spans import quotes_overlap
 
 _VAGUE = {"unknown", "other"}
 MAX_EVIDENCE = 3
@@ -95,5 +95,4 @@ def _norm(value: str | None) -> str:
 
 
 def _overlap(q: str, r: str) -> bool:
-    a, b = normalize_quote(q).strip(" .,;:'"), normalize_quote(r).strip(" .,;:'")
-    return min(len(a), len(b)) >= MIN_SHARED_QUOTE and (a in b or b in a)
+    return quotes_overlap(q, r, MIN_SHARED_QUOTE)

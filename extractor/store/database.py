@@ -28,6 +28,7 @@ from pydantic import ValidationError
 
 from ..errors import StoreError
 from ..models import RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..text.spans import quote_offsets
 from .records import upgrade_incident
 from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
@@ -352,12 +353,5 @@ def _range(prefix: str, count: Count | None) -> dict[str, int | None]:
 
 def _offsets(text: str, quote: str) -> dict[str, int | None]:
     """Character offsets of a quote in the article: exact, else ignoring case, spacing and punctuation between words."""
-    start = text.find(quote)
-    if start >= 0:
-        return {"start_offset": start, "end_offset": start + len(quote)}
-    words = re.findall(r"\w+", quote)
-    if words:
-        match = re.search(r"\W+".join(map(re.escape, words)), text, flags=re.IGNORECASE)
-        if match:
-            return {"start_offset": match.start(), "end_offset": match.end()}
-    return {"start_offset": None, "end_offset": None}
+    start, end = quote_offsets(text, quote) or (None, None)
+    return {"start_offset": start, "end_offset": end}
