@@ -82,6 +82,20 @@ class Count(_Strict):
         return self
 
 
+def render_count(
+    count: Count | None, *, none: str = "", open_end: str = "{min}+", between: str = "{min}-{max}"
+) -> str:
+    """A count as text, the one renderer: `none` when not reported, `open_end` when it has no upper bound, the
+    number when exact, else `between` ('6', '81+', '3-5' by default; 'at least 81', 'between 3 and 5' in words)."""
+    if count is None:
+        return none
+    if count.max is None:
+        return open_end.format(min=count.min)
+    if count.min == count.max:
+        return str(count.min)
+    return between.format(min=count.min, max=count.max)
+
+
 class Perpetrator(_Strict):
     name: str = Field(description="The actor's name as the article gives it.")
     attribution: Attribution = Field(

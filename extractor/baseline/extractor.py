@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import BackendResult
-from ..models import Article, Claim, Count, Incident, Perpetrator, Target
+from ..models import Article, Claim, Count, Incident, Perpetrator, Target, render_count
 from ..text.dates import date_mentions
 from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.sentences import sentences
@@ -286,11 +286,7 @@ def _targets(evidence: list[str]) -> list[Target]:
 
 
 def _describe(count: Count | None) -> str | None:
-    if count is None:
-        return None
-    if count.max is None:
-        return f"at least {count.min}"
-    return str(count.min) if count.max == count.min else f"{count.min}-{count.max}"
+    return render_count(count, open_end="at least {min}") if count is not None else None
 
 
 def _incident(draft: _Draft) -> Incident:
