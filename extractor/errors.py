@@ -22,6 +22,8 @@ ExtractorError
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from .models import Spend
 
@@ -120,6 +122,24 @@ class BudgetExceeded(ExtractorError):
     def __init__(self, message: str, *, spent_usd: float) -> None:
         super().__init__(message)
         self.spent_usd = spent_usd
+
+
+def error_location(error: Mapping[str, Any], root: str = "(root)") -> str:
+    """Where one pydantic validation error sits: its field path ('incidents.0.killed'), or `root`."""
+    return ".".join(str(p) for p in error["loc"]) or root
+
+
+def validation_text(
+    exc: Any, *, limit: int | None = None, root: str = "(root)", sep: str = "; ", bullet: str = "",
+    more: str = " (+{n} more)",
+) -> str:  # fmt: skip
+    """A pydantic ValidationError as text, the one formatter: `bullet` 'field.path: message' for each of the first
+    `limit` errors, joined by `sep`, then `more` with how many were left out."""
+    errors = exc.errors()
+    shown = errors if limit is None else errors[:limit]
+    text = sep.join(f"{bullet}{error_location(e, root)}: {e['msg']}" for e in shown)
+    left = exc.error_count() - len(shown)
+    return text + (more.format(n=left) if left > 0 else "")
 
 
 _SECRETS = re.compile(

@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import ConfigError, remember_secret
+from .errors import ConfigError, error_location, remember_secret
 
 MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 BASELINE_MODEL = "baseline"
@@ -136,7 +136,7 @@ def _validated(
         return LLMSettings(**values) if with_env else LLMSettings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        name = error_location(first, "settings")
         shown = "" if "api_key" in name.lower() else f" (got {first.get('input')!r})"
         field = _field_of(str(first["loc"][0])) if first["loc"] else None
         if env_source and field in env_source and field not in values:

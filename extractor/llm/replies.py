@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import validation_text
 from ..models import Extraction
 
 M = TypeVar("M", bound=BaseModel)
@@ -70,9 +71,8 @@ def reply_json(raw: str) -> Any:
 
 
 def _describe(exc: ValidationError, limit: int = 12) -> str:
-    lines = [f"- {'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:limit]]
-    more = exc.error_count() - limit
-    return "the reply does not match the schema:\n" + "\n".join(lines) + (f"\n- … and {more} more" if more > 0 else "")
+    lines = validation_text(exc, limit=limit, sep="\n", bullet="- ", more="\n- … and {n} more")
+    return "the reply does not match the schema:\n" + lines
 
 
 def reask_message(error: InvalidOutput) -> str:
