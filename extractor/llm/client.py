@@ -65,21 +65,21 @@ class OpenAICompatBackend:
     def __init__(
         self,
         settings: LLMSettings,
-        prompt: PromptTemplate,
+        prompt: PromptTemplate | None,
         modes: ModeMemory | None = None,
         examples: ExampleSource | None = None,
         client: openai.AsyncOpenAI | None = None,
     ) -> None:
         if not settings.model:
             raise ConfigError("a model name is required")
-        if prompt.uses_examples and examples is None:
+        if prompt is not None and prompt.uses_examples and examples is None:
             raise ConfigError(f"prompt {prompt.name} uses few-shot examples but no golden example pool was given")
         self.examples = examples
         self.settings = settings
         self.model = settings.model
         self.endpoint = settings.endpoint_identity()
         self.prompt = prompt
-        self.prompt_name, self.prompt_hash = prompt.name, prompt.hash
+        self.prompt_name, self.prompt_hash = (prompt.name, prompt.hash) if prompt else (None, None)  # None: ask() only
         self.window_chars, self.max_windows = settings.max_input_chars, settings.max_windows  # pipeline/windowed.py
         self.article_budget = settings.article_budget  # seconds for all of an article's work (pipeline/article.py)
         self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
@@ -93,12 +93,7 @@ class OpenAICompatBackend:
         self.budget: Budget | None = None  # a --max-cost cap, shared by the run's requests
         self._negotiation = asyncio.Lock()
         remember_secret(settings.api_key)  # hidden from every log line, error and record from now on
-        self._client = client or openai.AsyncOpenAI(
-            api_key=settings.api_key or "no-key",
-            base_url=settings.base_url,
-            max_retries=0,
-            timeout=settings.timeout,
-        )
+        self._client = client or openai_client(settings)
 
     def _initial_mode(self) -> str | None:
         if self.settings.structured_output != "auto":
@@ -350,6 +345,15 @@ class OpenAICompatBackend:
             result.spent.cut_completion_tokens += tokens
             result.spent.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
         return content
+
+
+def openai_client(settings: LLMSettings, *, sync: bool = False, max_retries: int = 0) -> Any:
+    """The one place an openai SDK client is made: the endpoint, the key (a placeholder when there is none) and
+    the timeout from `settings`; the SDK's own retries off unless asked for (this stage retries requests itself)."""
+    make = openai.OpenAI if sync else openai.AsyncOpenAI
+    return make(
+        api_key=settings.api_key or "no-key", base_url=settings.base_url, max_retries=max_retries, timeout=settings.timeout
+    )
 
 
 def usage_of(response: Any) -> Usage | None:
