@@ -351,9 +351,8 @@ def openai_client(settings: LLMSettings, *, sync: bool = False, max_retries: int
     """The one place an openai SDK client is made: the endpoint, the key (a placeholder when there is none) and
     the timeout from `settings`; the SDK's own retries off unless asked for (this stage retries requests itself)."""
     make = openai.OpenAI if sync else openai.AsyncOpenAI
-    return make(
-        api_key=settings.api_key or "no-key", base_url=settings.base_url, max_retries=max_retries, timeout=settings.timeout
-    )
+    key = settings.api_key or "no-key"
+    return make(api_key=key, base_url=settings.base_url, max_retries=max_retries, timeout=settings.timeout)
 
 
 def usage_of(response: Any) -> Usage | None:
