@@ -36,7 +36,18 @@ from .faults import CircuitBreaker, scrub_key, translate
 from .limits import RequestLimiter
 from .pricing import Budget, estimate_usage, lookup, price_table
 from .prompts import PromptTemplate, fit_budget, render
-from .replies import CUT_ECHO_CHARS, InvalidOutput, ReplyShape, cut_message, parse_extraction, reask_message
+from .replies import (
+    AFRESH,
+    FAIL_CUT,
+    REASK,
+    REASK_CUT,
+    InvalidOutput,
+    ReplyShape,
+    after_invalid,
+    cut_turns,
+    parse_extraction,
+    reask_turns,
+)
 from .schema import SCHEMA_NAME, bounds_hash, request_schema, schema_hash
 
 FIRST_REQUEST_GRACE_S = 1.0  # an article whose budget went before its first request: that request's bound
@@ -158,16 +169,18 @@ class OpenAICompatBackend:
                 return shape.parse(raw)
             except InvalidOutput as exc:
                 invalid, error = invalid + 1, exc
-            if spent.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
-                if cut_reasked or spent.reasks >= self.settings.max_reasks:
-                    raise self._cut_failure(raw, result)
-                echo = {"role": "assistant", "content": raw[:CUT_ECHO_CHARS] + " …"}
-                history = [echo, {"role": "user", "content": cut_message(self.settings.max_tokens)}]
-                spent.reasks, cut_reasked = spent.reasks + 1, True
-            elif spent.reasks < self.settings.max_reasks:  # ask again, showing the model its error
-                history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
+            s = self.settings
+            cut = spent.cut_replies > cut_before  # a runaway reply
+            step = after_invalid(spent.reasks, invalid, s.max_reasks, s.max_attempts, cut=cut, cut_reasked=cut_reasked)
+            if step == FAIL_CUT:
+                raise self._cut_failure(raw, result)
+            if step == REASK_CUT:
+                history, cut_reasked = cut_turns(raw, s.max_tokens), True
                 spent.reasks += 1
-            elif invalid < self.settings.max_attempts:  # a broken reply can be a flaky server's: a fresh try
+            elif step == REASK:  # ask again, showing the model its error
+                history = reask_turns(raw, error)
+                spent.reasks += 1
+            elif step == AFRESH:
                 history = []
             else:
                 break
