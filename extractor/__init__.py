@@ -60,6 +60,7 @@ _EXPORTS = {
     "BudgetExceeded": "errors",
     # settings
     "LLMSettings": "settings",
+    "RunSettings": "settings",
     "resolve_settings": "settings",
     # stages, in pipeline order
     "Feed": "feeds.reader",

@@ -102,9 +102,9 @@ PUBLIC_API = [
     "Incident", "Spend", "ExtractorError", "ConfigError", "FeedError", "OutputError", "StoreError", "GoldenError",
     "RunStoreError", "EndpointUnavailable", "SpendingFailure", "BackendError", "RateLimited", "BackendTimeout",
     "Unreachable", "ServerError", "ModeRejected", "ExtractionFailed", "BudgetExceeded", "LLMSettings",
-    "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema", "ResultCache",
-    "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "RunHooks", "RunOutcome", "RunRequest",
-    "Setup", "execute_run", "read_records", "compare", "evaluate",
+    "RunSettings", "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema",
+    "ResultCache", "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "RunHooks", "RunOutcome",
+    "RunRequest", "Setup", "execute_run", "read_records", "compare", "evaluate",
     "load_golden", "score", "score_predictions",
 ]  # fmt: skip
 
