@@ -69,6 +69,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+COUNT_FIELDS = ("killed", "wounded", "perpetrators_killed", "kidnapped")  # an incident's figures (Count), in order
+
+
 class Count(_Strict):
     """A conservative number range: "at least 81" is min 81, max null; "six" is min 6, max 6."""
 

@@ -19,7 +19,7 @@ limit), `primary` and `suicide` are true when either says so. Quotes are grounde
 from __future__ import annotations
 
 from ..codebook.attack_types import attack_compatible
-from ..models import Count, Incident
+from ..models import COUNT_FIELDS, Count, Incident
 from ..text.spans import quotes_overlap
 
 _VAGUE = {"unknown", "other"}
@@ -61,7 +61,7 @@ def combine(a: Incident, b: Incident) -> Incident:
     for field in ("date", "date_text", "country", "region", "location"):
         if getattr(a, field) is None and getattr(b, field) is not None:
             update[field] = getattr(b, field)
-    for field in ("killed", "wounded", "perpetrators_killed", "kidnapped"):
+    for field in COUNT_FIELDS:
         update[field] = _better_count(getattr(a, field), getattr(b, field))
     if a.attack_type in _VAGUE and b.attack_type not in _VAGUE:
         update["attack_type"] = b.attack_type

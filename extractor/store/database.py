@@ -27,7 +27,7 @@ import sqlite_utils
 from pydantic import ValidationError
 
 from ..errors import StoreError
-from ..models import RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..models import COUNT_FIELDS, RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
 from ..text.spans import quote_offsets
 from .records import upgrade_incident
 from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
@@ -263,8 +263,7 @@ class IncidentDB:
             "longitude": getattr(inc, "longitude", None), "attack_type": inc.attack_type, "suicide": inc.suicide,
             "perpetrators": "; ".join(p.name for p in inc.perpetrators),
             "targets": "; ".join(f"{t.type}: {t.description}" for t in inc.targets), "weapons": "; ".join(inc.weapons),
-            **_range("killed", inc.killed), **_range("wounded", inc.wounded),
-            **_range("perpetrators_killed", inc.perpetrators_killed), **_range("kidnapped", inc.kidnapped),
+            **{column: value for name in COUNT_FIELDS for column, value in _range(name, getattr(inc, name)).items()},
             "grounded": inc.grounded, "json": inc.model_dump_json(),
         })  # fmt: skip
         self.db["evidence"].insert_all(
