@@ -85,9 +85,7 @@ class Count(_Strict):
         return self
 
 
-def render_count(
-    count: Count | None, *, none: str = "", open_end: str = "{min}+", between: str = "{min}-{max}"
-) -> str:
+def render_count(count: Count | None, *, none: str = "", open_end: str = "{min}+", between: str = "{min}-{max}") -> str:
     """A count as text, the one renderer: `none` when not reported, `open_end` when it has no upper bound, the
     number when exact, else `between` ('6', '81+', '3-5' by default; 'at least 81', 'between 3 and 5' in words)."""
     if count is None:
