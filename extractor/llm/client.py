@@ -299,52 +299,72 @@ class OpenAICompatBackend:
         reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
         before = time.monotonic()
         async with self.limiter.request(estimate):
-            timeout = self.settings.timeout
-            left = deadline - time.monotonic() if deadline is not None else timeout
-            if left <= 0 and result.spent.attempts == 0:  # the budget went waiting for others (limiter, negotiation):
-                left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
-            limit = min(timeout, left)
-            if limit <= 0:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                spent = f"article budget of {self.settings.article_budget:g} s spent (--article-budget)"
-                if deadline is not None and before < deadline:  # the rate limiter held the request past it
-                    raise RateLimited(f"{spent} waiting for the rate limit", status=None)
-                raise _BudgetSpent(spent)
+            limit = self._time_limit(deadline, before, result.spent.attempts, reserved)
             result.spent.attempts += 1
-            try:
-                response = await asyncio.wait_for(
-                    self._client.chat.completions.create(
-                        model=self.model,
-                        messages=messages,  # type: ignore[arg-type]
-                        temperature=self.settings.temperature,
-                        max_tokens=self.settings.max_tokens,
-                        **(shape or EXTRACTION).response_format(mode),
-                    ),
-                    limit,
-                )
-            except asyncio.TimeoutError:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                which = f"--timeout {timeout:g} s" if limit >= timeout else (
-                    f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
-                )
-                raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
-            except asyncio.CancelledError:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                raise
-            except openai.APIError as exc:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())  # a refused request is not billed
-                error = scrub_key(translate(exc), self.settings.api_key)
-                if isinstance(error, RateLimited):
-                    self.limiter.throttled(error.retry_after)
-                elif isinstance(error, BackendError):
-                    self.breaker.failed(error)
-                raise error from None
+            response = await self._send(mode, messages, shape or EXTRACTION, limit, reserved)
         self.limiter.succeeded()
         self.breaker.succeeded()
+        return self._read(response, reserved, result)
+
+    def _refund(self, reserved: float) -> None:
+        """A request that was not answered is not billed: its reservation in the --max-cost budget goes."""
+        if self.budget:
+            self.budget.settle(reserved, Usage())
+
+    def _time_limit(self, deadline: float | None, before: float, attempts: int, reserved: float) -> float:
+        """Seconds the request may take: `--timeout`, or what is left of the article's budget when less; raises
+        when nothing is left (a rate limit that held the request past the deadline, or the budget spent)."""
+        timeout = self.settings.timeout
+        left = deadline - time.monotonic() if deadline is not None else timeout
+        if left <= 0 and attempts == 0:  # the budget went waiting for others (limiter, mode negotiation):
+            left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
+        limit = min(timeout, left)
+        if limit <= 0:
+            self._refund(reserved)
+            spent = f"article budget of {self.settings.article_budget:g} s spent (--article-budget)"
+            if deadline is not None and before < deadline:  # the rate limiter held the request past it
+                raise RateLimited(f"{spent} waiting for the rate limit", status=None)
+            raise _BudgetSpent(spent)
+        return limit
+
+    async def _send(
+        self, mode: str, messages: list[dict[str, str]], shape: ReplyShape, limit: float, reserved: float
+    ) -> Any:
+        """The completion, within `limit` seconds; a failure translated to our errors (key scrubbed), told to the
+        rate limiter (429) or the circuit breaker, and its reservation refunded."""
+        timeout = self.settings.timeout
+        try:
+            return await asyncio.wait_for(
+                self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_tokens,
+                    **shape.response_format(mode),
+                ),
+                limit,
+            )
+        except asyncio.TimeoutError:
+            self._refund(reserved)
+            which = f"--timeout {timeout:g} s" if limit >= timeout else (
+                f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
+            )
+            raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
+        except asyncio.CancelledError:
+            self._refund(reserved)
+            raise
+        except openai.APIError as exc:
+            self._refund(reserved)  # a refused request is not billed
+            error = scrub_key(translate(exc), self.settings.api_key)
+            if isinstance(error, RateLimited):
+                self.limiter.throttled(error.retry_after)
+            elif isinstance(error, BackendError):
+                self.breaker.failed(error)
+            raise error from None
+
+    def _read(self, response: Any, reserved: float, result: BackendResult) -> str:
+        """The reply's content; its usage settled in the budget and added to `result`, a reply cut at max_tokens
+        counted and said."""
         usage = usage_of(response)
         if self.budget:
             self.budget.settle(reserved, usage)
