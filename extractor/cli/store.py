@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from .app import app, err, fail, guarded, settings_of
+from .app import app, err, guarded, settings_of
 from .options import Force, SettingOptions, with_setting_options
 from .tables import print_events
 
