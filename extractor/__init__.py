@@ -39,6 +39,7 @@ _EXPORTS = {
     "GoldIncident": "models",
     "GroundedIncident": "models",
     "Incident": "models",
+    "Spend": "models",
     # errors: the whole tree of errors.py
     "ExtractorError": "errors",
     "ConfigError": "errors",
@@ -48,6 +49,7 @@ _EXPORTS = {
     "GoldenError": "errors",
     "RunStoreError": "errors",
     "EndpointUnavailable": "errors",
+    "SpendingFailure": "errors",
     "BackendError": "errors",
     "RateLimited": "errors",
     "BackendTimeout": "errors",
@@ -58,6 +60,7 @@ _EXPORTS = {
     "BudgetExceeded": "errors",
     # settings
     "LLMSettings": "settings",
+    "RunSettings": "settings",
     "resolve_settings": "settings",
     # stages, in pipeline order
     "Feed": "feeds.reader",

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .models import Article, Incident, Usage
+from .models import Article, Incident, Spend, Usage
 
 if TYPE_CHECKING:
     from .settings import LLMSettings
@@ -31,13 +31,16 @@ class BackendResult:
     """Validated incidents for one article (before grounding), with what producing them cost."""
 
     incidents: list[Incident]
-    attempts: int = 1
-    reasks: int = 0
-    usage: Usage = field(default_factory=Usage)
+    spent: Spend = field(default_factory=Spend)
     mode: str | None = None
-    warnings: list[str] = field(default_factory=list)
-    cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
-    cut_completion_tokens: int = 0  # and the completion tokens they cost
+
+    # What it cost, read through (the spend is the one place it is kept).
+    attempts = property(lambda self: self.spent.attempts)
+    reasks = property(lambda self: self.spent.reasks)
+    usage = property(lambda self: self.spent.usage)
+    warnings = property(lambda self: self.spent.warnings)
+    cut_replies = property(lambda self: self.spent.cut_replies)
+    cut_completion_tokens = property(lambda self: self.spent.cut_completion_tokens)
 
 
 class Backend(Protocol):

@@ -8,23 +8,24 @@ ExtractorError
 ├── GoldenError            golden labels that do not load or validate
 ├── RunStoreError          a stored evaluation run that is missing or unreadable
 ├── EndpointUnavailable    the endpoint cannot be reached at all, or refuses every request alike: stop the run
-├── BackendError           the endpoint failed in a way asking again did not fix
-│   ├── RateLimited        HTTP 429 (carries retry_after seconds when the server sent it)
-│   ├── BackendTimeout     the request timed out or the connection dropped
-│   │   └── Unreachable    no connection could be made at all (DNS, refused, TLS)
-│   ├── ServerError        HTTP 5xx that is not a structured-output rejection
-│   └── ModeRejected       the server refused a structured-output mode (try the next one)
-├── ExtractionFailed       output still invalid after the re-asks (carries the last raw output)
+├── SpendingFailure        a failure carrying what was spent before it (`spent`: attempts, re-asks, usage...)
+│   ├── BackendError       the endpoint failed in a way asking again did not fix
+│   │   ├── RateLimited    HTTP 429 (carries retry_after seconds when the server sent it)
+│   │   ├── BackendTimeout the request timed out or the connection dropped
+│   │   │   └── Unreachable  no connection could be made at all (DNS, refused, TLS)
+│   │   ├── ServerError    HTTP 5xx that is not a structured-output rejection
+│   │   └── ModeRejected   the server refused a structured-output mode (try the next one)
+│   └── ExtractionFailed   output still invalid after the re-asks (carries the last raw output)
 └── BudgetExceeded         the next request would take the run over its --max-cost cap (carries what was spent)
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
-if TYPE_CHECKING:
-    from .models import Usage
+from .models import Spend
 
 
 class ExtractorError(Exception):
@@ -59,7 +60,15 @@ class EndpointUnavailable(ExtractorError):
     """The endpoint cannot answer any request: the run stops rather than fail every article slowly."""
 
 
-class BackendError(ExtractorError):
+class SpendingFailure(ExtractorError):
+    """A failure that carries what the work cost and met before it failed (`spent`, added to as it travels up)."""
+
+    def __init__(self, message: str, *, spent: Spend | None = None) -> None:
+        super().__init__(message)
+        self.spent = spent if spent is not None else Spend()
+
+
+class BackendError(SpendingFailure):
     """The backend failed; `transient` errors are worth retrying. Carries what the article cost and met so far."""
 
     transient = False
@@ -67,12 +76,6 @@ class BackendError(ExtractorError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
-        self.attempts = 0
-        self.reasks = 0
-        self.usage: Usage | None = None
-        self.warnings: list[str] = []
-        self.cut_replies = 0
-        self.cut_completion_tokens = 0
 
 
 class RateLimited(BackendError):
@@ -105,27 +108,12 @@ class ModeRejected(BackendError):
     """The server does not accept the structured-output mode that was asked for."""
 
 
-class ExtractionFailed(ExtractorError):
+class ExtractionFailed(SpendingFailure):
     """The model's output stayed invalid after every re-ask."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        last_output: str | None,
-        attempts: int,
-        usage: Usage,
-        reasks: int,
-        warnings: list[str] | None = None,
-    ) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, last_output: str | None, spent: Spend | None = None) -> None:
+        super().__init__(message, spent=spent)
         self.last_output = last_output
-        self.attempts = attempts
-        self.usage = usage
-        self.reasks = reasks
-        self.warnings = warnings or []
-        self.cut_replies = 0  # replies cut at max_tokens, and the completion tokens they cost
-        self.cut_completion_tokens = 0
 
 
 class BudgetExceeded(ExtractorError):
@@ -134,6 +122,24 @@ class BudgetExceeded(ExtractorError):
     def __init__(self, message: str, *, spent_usd: float) -> None:
         super().__init__(message)
         self.spent_usd = spent_usd
+
+
+def error_location(error: Mapping[str, Any], root: str = "(root)") -> str:
+    """Where one pydantic validation error sits: its field path ('incidents.0.killed'), or `root`."""
+    return ".".join(str(p) for p in error["loc"]) or root
+
+
+def validation_text(
+    exc: Any, *, limit: int | None = None, root: str = "(root)", sep: str = "; ", bullet: str = "",
+    more: str = " (+{n} more)",
+) -> str:  # fmt: skip
+    """A pydantic ValidationError as text, the one formatter: `bullet` 'field.path: message' for each of the first
+    `limit` errors, joined by `sep`, then `more` with how many were left out."""
+    errors = exc.errors()
+    shown = errors if limit is None else errors[:limit]
+    text = sep.join(f"{bullet}{error_location(e, root)}: {e['msg']}" for e in shown)
+    left = exc.error_count() - len(shown)
+    return text + (more.format(n=left) if left > 0 else "")
 
 
 _SECRETS = re.compile(

@@ -8,6 +8,7 @@ dicts. Rules the schema cannot say (ISO dates, min <= max) are validators, so a 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -68,6 +69,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+COUNT_FIELDS = ("killed", "wounded", "perpetrators_killed", "kidnapped")  # an incident's figures (Count), in order
+
+
 class Count(_Strict):
     """A conservative number range: "at least 81" is min 81, max null; "six" is min 6, max 6."""
 
@@ -79,6 +83,18 @@ class Count(_Strict):
         if self.max is not None and self.max < self.min:
             raise ValueError(f"max ({self.max}) is below min ({self.min})")
         return self
+
+
+def render_count(count: Count | None, *, none: str = "", open_end: str = "{min}+", between: str = "{min}-{max}") -> str:
+    """A count as text, the one renderer: `none` when not reported, `open_end` when it has no upper bound, the
+    number when exact, else `between` ('6', '81+', '3-5' by default; 'at least 81', 'between 3 and 5' in words)."""
+    if count is None:
+        return none
+    if count.max is None:
+        return open_end.format(min=count.min)
+    if count.min == count.max:
+        return str(count.min)
+    return between.format(min=count.min, max=count.max)
 
 
 class Perpetrator(_Strict):
@@ -186,6 +202,34 @@ class Usage(BaseModel):
             total_tokens=self.total_tokens + other.total_tokens,
             cached_tokens=self.cached_tokens + other.cached_tokens,
         )
+
+
+@dataclass
+class Spend:
+    """What producing an answer cost, failed requests included: requests sent, re-asks, tokens, replies cut at
+    max_tokens (and the completion tokens they cost), and what was met on the way. Results and failures carry
+    one (`BackendResult.spent`, `SpendingFailure.spent`); the spends of several requests or windows add up (`+`)."""
+
+    attempts: int = 0
+    reasks: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
+    cut_completion_tokens: int = 0  # and the completion tokens they cost
+    warnings: list[str] = field(default_factory=list)
+
+    def __add__(self, other: Spend) -> Spend:
+        return Spend(
+            attempts=self.attempts + other.attempts,
+            reasks=self.reasks + other.reasks,
+            usage=self.usage + other.usage,
+            cut_replies=self.cut_replies + other.cut_replies,
+            cut_completion_tokens=self.cut_completion_tokens + other.cut_completion_tokens,
+            warnings=self.warnings + other.warnings,
+        )
+
+    def labelled(self, label: str) -> Spend:
+        """The same spend, each warning prefixed with `label` (a window: 'part 2 of 3')."""
+        return replace(self, warnings=[f"{label}: {w}" for w in self.warnings])
 
 
 class Provenance(BaseModel):

@@ -32,7 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import ConfigError, remember_secret
+from .errors import ConfigError, error_location, remember_secret
 
 MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 BASELINE_MODEL = "baseline"
@@ -43,7 +43,8 @@ Strategy = Literal["one-call", "enumerate", "hybrid"]  # how the LLM is asked (p
 
 
 class LLMSettings(BaseSettings):
-    """How to reach and drive an OpenAI-compatible endpoint. `api_key` is never logged or cached."""
+    """How to reach and drive an OpenAI-compatible endpoint, and the bounds on fetching feed URLs. `api_key` is
+    never logged or cached. A run's settings add the database and the pre-filter: RunSettings."""
 
     model_config = SettingsConfigDict(env_prefix="EXTRACT_", extra="forbid", populate_by_name=True)
 
@@ -69,12 +70,10 @@ class LLMSettings(BaseSettings):
     concurrency: int = Field(default=4, ge=1, le=MAX_CONCURRENCY)  # more is refused: one line, exit 2
     fetch_timeout: float = Field(default=30.0, gt=0)  # seconds a feed URL's whole download may take
     max_feed_bytes: int = Field(default=50 * 1024 * 1024, ge=1)  # a feed URL's body above this is refused
-    db: str | None = None  # `extract run --db`: the incident database to write (SQLite)
     # USD per million tokens by model, over the shipped table (extractor/llm/data/prices.json) and price_file:
     # prices = {"my-model" = {input = 0.2, cached_input = 0.1, output = 0.8, batch_discount = 0.5}}
     prices: dict[str, dict[str, float]] | None = None
     price_file: str | None = None
-    prefilter: bool = False  # send only articles the cheap relevance check does not rule out
 
     @classmethod
     def settings_customise_sources(
@@ -100,6 +99,15 @@ class LLMSettings(BaseSettings):
         return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
+class RunSettings(LLMSettings):
+    """A run's settings: the endpoint's (LLMSettings), and what the run does around it: the incident database it
+    writes and the pre-filter. One flat set of names for both: the config file's keys and the `EXTRACT_<NAME>`
+    variables are the same as ever. `resolve_settings` returns these."""
+
+    db: str | None = None  # `extract run --db`: the incident database to write (SQLite)
+    prefilter: bool = False  # send only articles the cheap relevance check does not rule out
+
+
 def config_path(path: str | None) -> str | None:
     """The config file in force: `path`, else $EXTRACT_CONFIG, else ./extract.toml when it exists."""
     return path or os.environ.get("EXTRACT_CONFIG") or ("extract.toml" if Path("extract.toml").is_file() else None)
@@ -121,7 +129,7 @@ def load_config_file(path: str | None) -> dict[str, Any]:
         raise ConfigError(f"config file {chosen} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {chosen}: {exc.strerror or exc}") from None
-    unknown = sorted(set(data) - set(LLMSettings.model_fields))
+    unknown = sorted(set(data) - set(RunSettings.model_fields))
     if unknown:
         raise ConfigError(f"config file {chosen}: unknown setting(s) {', '.join(unknown)}")
     return data
@@ -129,14 +137,14 @@ def load_config_file(path: str | None) -> dict[str, Any]:
 
 def _validated(
     values: dict[str, Any], source: str, *, with_env: bool = True, env_source: dict[str, str] | None = None
-) -> LLMSettings:
+) -> RunSettings:
     """Validated settings; an error names the setting and where its value came from (`env_source`: the
     environment variable of each setting the environment gave, when `values` did not)."""
     try:
-        return LLMSettings(**values) if with_env else LLMSettings.model_validate(values)
+        return RunSettings(**values) if with_env else RunSettings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        name = error_location(first, "settings")
         shown = "" if "api_key" in name.lower() else f" (got {first.get('input')!r})"
         field = _field_of(str(first["loc"][0])) if first["loc"] else None
         if env_source and field in env_source and field not in values:
@@ -146,14 +154,14 @@ def _validated(
 
 def _field_of(name: str) -> str:
     """The setting a validation error's location names (an alias such as OPENAI_BASE_URL, or the field)."""
-    for field, info in LLMSettings.model_fields.items():
+    for field, info in RunSettings.model_fields.items():
         aliases = info.validation_alias.choices if isinstance(info.validation_alias, AliasChoices) else []
         if name == field or name in [str(a) for a in aliases]:
             return field
     return name
 
 
-def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tuple[LLMSettings, str | None]:
+def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tuple[RunSettings, str | None]:
     """Settings from CLI values (None = not given), env and config file; and a notice when the baseline was chosen.
 
     With no model, no endpoint and no key anywhere, the offline baseline is used.
@@ -192,7 +200,7 @@ def resolve_settings(cli: dict[str, Any], config_path_: str | None = None) -> tu
 def _env_names() -> dict[str, str]:
     """Setting names that the environment sets, each with the variable that sets it."""
     names = {}
-    for name, field in LLMSettings.model_fields.items():
+    for name, field in RunSettings.model_fields.items():
         aliases = field.validation_alias.choices if isinstance(field.validation_alias, AliasChoices) else []
         candidates = [str(a) for a in aliases] or [f"EXTRACT_{name.upper()}"]
         found = [c for c in candidates if os.environ.get(c)]

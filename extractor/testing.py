@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from .backend import CAPABILITIES, BackendResult
-from .models import Article, Incident, Usage
+from .models import Article, Incident, Spend, Usage
 
 Answer = Sequence[Incident | Mapping[str, Any]] | BaseException
 Script = Mapping[str, Answer] | Callable[[Article], Answer]
@@ -91,7 +91,8 @@ class FakeBackend:
         if isinstance(answer, BaseException):
             raise answer
         incidents = [i if isinstance(i, Incident) else Incident.model_validate(i) for i in answer]
-        return BackendResult(incidents=incidents, attempts=1, usage=self.usage.model_copy(), mode=self.mode)
+        spent = Spend(attempts=1, usage=self.usage.model_copy())
+        return BackendResult(incidents=incidents, spent=spent, mode=self.mode)
 
     async def aclose(self) -> None:
         self.closed += 1

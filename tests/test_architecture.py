@@ -99,12 +99,12 @@ def test_imports_are_resolved_to_stages():
 
 PUBLIC_API = [
     "__version__", "Article", "ArticleRecord", "Count", "Extraction", "GoldArticle", "GoldIncident", "GroundedIncident",
-    "Incident", "ExtractorError", "ConfigError", "FeedError", "OutputError", "StoreError", "GoldenError",
-    "RunStoreError", "EndpointUnavailable", "BackendError", "RateLimited", "BackendTimeout", "Unreachable",
-    "ServerError", "ModeRejected", "ExtractionFailed", "BudgetExceeded", "LLMSettings",
-    "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema", "ResultCache",
-    "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "RunHooks", "RunOutcome", "RunRequest",
-    "Setup", "execute_run", "read_records", "compare", "evaluate",
+    "Incident", "Spend", "ExtractorError", "ConfigError", "FeedError", "OutputError", "StoreError", "GoldenError",
+    "RunStoreError", "EndpointUnavailable", "SpendingFailure", "BackendError", "RateLimited", "BackendTimeout",
+    "Unreachable", "ServerError", "ModeRejected", "ExtractionFailed", "BudgetExceeded", "LLMSettings",
+    "RunSettings", "resolve_settings", "Feed", "load_feed", "PromptTemplate", "load_prompt", "extraction_schema",
+    "ResultCache", "RunSummary", "create_backend", "extract_one", "run_feed", "open_writer", "RunHooks", "RunOutcome",
+    "RunRequest", "Setup", "execute_run", "read_records", "compare", "evaluate",
     "load_golden", "score", "score_predictions",
 ]  # fmt: skip
 

@@ -9,7 +9,7 @@ import pytest
 
 from extractor.baseline import BaselineBackend, extract_incidents
 from extractor.baseline.casualties import casualties
-from extractor.baseline.groups import find_groups, lexicon
+from extractor.baseline.groups import find_groups, group_aliases
 from extractor.baseline.lexicon import find_location
 from extractor.feeds import load_feed
 from extractor.models import Article, Count, Extraction
@@ -152,7 +152,7 @@ def test_parse_count(phrase, expected):
     ],
 )
 def test_canonical_group(name, canonical):
-    assert lexicon().canonical(name) == canonical
+    assert group_aliases().canonical(name) == canonical
 
 
 def test_find_groups_spans_and_acronym_case():

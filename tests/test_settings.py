@@ -76,3 +76,19 @@ def test_repr_hides_the_key(monkeypatch: pytest.MonkeyPatch):
     settings, _ = resolve_settings({})
     assert settings.model == "gpt-4o-mini"
     assert SECRET not in repr(settings) and SECRET not in str(settings.model_dump(exclude={"api_key"}))
+
+
+def test_the_run_settings_keep_the_database_and_prefilter_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`db` and `prefilter` live in RunSettings, apart from the endpoint's LLMSettings, under the same config keys
+    and environment variables as before."""
+    from extractor.settings import LLMSettings, RunSettings
+
+    assert "db" not in LLMSettings.model_fields and "prefilter" not in LLMSettings.model_fields
+    config = tmp_path / "x.toml"
+    config.write_text('model = "baseline"\ndb = "from-file.db"\n')
+    monkeypatch.setenv("EXTRACT_PREFILTER", "true")
+    settings, _ = resolve_settings({}, str(config))
+    assert isinstance(settings, RunSettings) and isinstance(settings, LLMSettings)
+    assert settings.db == "from-file.db" and settings.prefilter is True
+    monkeypatch.setenv("EXTRACT_DB", "from-env.db")
+    assert resolve_settings({}, str(config))[0].db == "from-env.db"

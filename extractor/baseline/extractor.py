@@ -105,7 +105,7 @@ class BaselineBackend:
     async def extract(self, article: Article) -> BackendResult:
         """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop."""
         incidents = await asyncio.to_thread(extract_incidents, article)
-        return BackendResult(incidents=incidents, attempts=0, mode=self.mode)
+        return BackendResult(incidents=incidents, mode=self.mode)
 
     async def aclose(self) -> None:
         return None

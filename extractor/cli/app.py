@@ -19,7 +19,7 @@ from .options import SettingOptions
 if TYPE_CHECKING:
     from ..models import ArticleRecord
     from ..pipeline.run import RunSummary
-    from ..settings import LLMSettings
+    from ..settings import RunSettings
 
 app = typer.Typer(help="Extract armed-violence incidents from news feeds with an LLM.", no_args_is_help=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -82,7 +82,7 @@ def main(
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def settings_of(llm: SettingOptions) -> LLMSettings:
+def settings_of(llm: SettingOptions) -> RunSettings:
     """Settings from a command's options, the environment and the config file (a notice when offline)."""
     settings, notice = llm.setup().resolve()
     if notice:

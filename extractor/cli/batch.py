@@ -35,7 +35,7 @@ def _describe(job: BatchJob, infos: list[BatchInfo]) -> str:
     counts = job.counts()
     running = "; ".join(f"{i.id} {i.status} {i.completed + i.failed}/{i.total}" for i in infos) or "none"
     return (f"job {job.id}: {counts['done']} done, {counts['failed']} failed, {counts['pending']} pending "
-            f"of {len(job.state['requests'])} request(s); batches not collected: {running}")  # fmt: skip
+            f"of {len(job.state.requests)} request(s); batches not collected: {running}")  # fmt: skip
 
 
 @batch_app.command("status")
@@ -52,7 +52,7 @@ def batch_status(job_id: JobId = None, cache_dir: CacheDir = None, config: Confi
 
 
 def _report(job: BatchJob, summary: RunSummary, result: CollectResult | None) -> None:
-    print_summary(summary, job.state["output"])
+    print_summary(summary, job.state.output)
     if result and result.followups:
         err.print(f"{result.resubmitted} request(s) sent again in follow-up batch(es) {', '.join(result.followups)}",
                   highlight=False)  # fmt: skip
@@ -110,7 +110,7 @@ def _job_progress(job: BatchJob, quiet: bool) -> Iterator[Callable[[CollectResul
     """A progress display of the job's answered requests; yields what updates it after each round."""
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, disable=quiet) as progress:
-        task = progress.add_task(f"batch {job.id}", total=len(job.state["requests"]))
+        task = progress.add_task(f"batch {job.id}", total=len(job.state.requests))
 
         def show(result: CollectResult) -> None:
             counts = job.counts()

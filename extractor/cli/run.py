@@ -123,7 +123,7 @@ def print_submitted(outcome: RunOutcome) -> None:
         err.print(f"nothing to submit: {summary.articles} article(s) answered from the cache, "
                   f"{summary.already_done} already done -> {output}", highlight=False)  # fmt: skip
         return
-    requests = len(job.state["requests"])
+    requests = len(job.state.requests)
     err.print(f"submitted batch {job.id}: {requests} request(s); {summary.articles} cached article(s) written to "
               f"{output}; follow it with: extract batch status|wait|collect {job.id}", highlight=False)  # fmt: skip
     typer.echo(job.id)

@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..models import render_count
 from .app import err, out
 
 if TYPE_CHECKING:
@@ -251,9 +252,7 @@ def _newest_first(event: Event) -> tuple:
 
 
 def _count(count) -> str:
-    if count is None:
-        return ""
-    return f"{count.min}" if count.max == count.min else f"{count.min}-{'' if count.max is None else count.max}"
+    return render_count(count, open_end="{min}-")
 
 
 def print_cluster_scores(rows: list[tuple[str, ClusterScores]], console: Console) -> None:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import functools
 import re
 
-from ..models import Count
+from ..models import COUNT_FIELDS, Count
 from ..text.numbers import COUNT, parse_count
 
-FIELDS = ("killed", "wounded", "perpetrators_killed", "kidnapped")
+FIELDS = COUNT_FIELDS
 _DEATH = (
     r"kill\w*|dead|deadly|died|dies|deaths?|lives|slain|bod(?:y|ies)|fatalit\w*|massacr\w*|executed|murder\w*|perish\w*"
 )

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pydantic import BaseModel, computed_field
 
 from ..errors import GoldenError
-from ..models import ArticleRecord, Count, GoldArticle, GoldIncident, GroundedIncident, Incident
+from ..models import ArticleRecord, Count, GoldArticle, GoldIncident, GroundedIncident, Incident, render_count
 from .bootstrap import Interval, interval, resampled_prf
 from .metrics import FIELDS, ArticleView, RunScores, article_view, counts_array, field_counts
 
@@ -75,11 +75,7 @@ class Comparison(BaseModel):
 
 
 def _count(count: Count | None) -> str:
-    if count is None:
-        return NONE
-    if count.max is None:
-        return f"{count.min}+"
-    return str(count.min) if count.min == count.max else f"{count.min}-{count.max}"
+    return render_count(count, none=NONE)
 
 
 def show(incident: Incident | None, field: str) -> str:

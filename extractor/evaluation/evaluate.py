@@ -15,7 +15,7 @@ from ..errors import GoldenError
 from ..llm import PromptTemplate, schema_hash
 from ..models import RECORD_FORMAT, Article, ArticleRecord, GoldArticle
 from ..pipeline import ResultCache, RunSummary, create_backend, run_feed
-from ..settings import LLMSettings
+from ..settings import RunSettings
 from ..store import load_predictions, open_writer
 from ..store.runs import (
     METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, manifest_of, new_run_dir, save_manifest,
@@ -83,7 +83,7 @@ def golden_of_runs(ref: str | None, paths: list[Path]) -> tuple[GoldenSet, str]:
 
 
 async def evaluate_set(
-    settings: LLMSettings, prompt: PromptTemplate, cache: ResultCache | None, golden: GoldenSet, **options
+    settings: RunSettings, prompt: PromptTemplate, cache: ResultCache | None, golden: GoldenSet, **options
 ) -> Evaluation:
     """Evaluate on a golden set (see `evaluate` for the options)."""
     articles, gold = golden.load()
@@ -97,7 +97,7 @@ async def evaluate_set(
 
 
 async def evaluate(
-    settings: LLMSettings,
+    settings: RunSettings,
     prompt: PromptTemplate,
     cache: ResultCache | None,
     *,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import GoldenError
+from ..errors import GoldenError, validation_text
 from ..feeds import load_feed
 from ..models import GOLD_ONLY_FIELDS, Article, ArticleRecord, GoldArticle, GroundedIncident, Provenance
 from ..resources import data_path
@@ -141,12 +141,7 @@ def load_golden(path: str | Path = DEFAULT_PATH) -> dict[str, GoldArticle]:
 
 def _short(exc: ValidationError, limit: int = 3) -> str:
     """The first few validation errors as 'field.path: message', one line."""
-    parts = []
-    for error in exc.errors()[:limit]:
-        where = ".".join(str(p) for p in error["loc"]) or "<root>"
-        parts.append(f"{where}: {error['msg']}")
-    more = exc.error_count() - limit
-    return "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
+    return validation_text(exc, limit=limit, root="<root>")
 
 
 def stratified_split(strata: dict[str, str]) -> dict[str, str]:

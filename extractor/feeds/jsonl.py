@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import FeedError
+from ..errors import FeedError, validation_text
 from ..models import Article
 from .html import strip_tracking
 from .reader import published_of
@@ -80,7 +80,7 @@ def line_article(raw: bytes) -> Article:
     try:
         return Article.model_validate(fields)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        problems = validation_text(exc, root="")
         raise _BadLine(f"invalid article ({problems})") from None
 
 

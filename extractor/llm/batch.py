@@ -15,7 +15,7 @@ from openai.types import CompletionUsage
 
 from ..errors import BackendError, ConfigError
 from ..models import Article, Usage
-from .client import OpenAICompatBackend, _response_format, usage_of
+from .client import OpenAICompatBackend, _response_format, openai_client, usage_of
 from .examples import render_examples
 from .faults import scrub_key, translate
 from .prompts import fit_budget, render
@@ -82,9 +82,7 @@ class BatchAPI:
     def __init__(self, backend: OpenAICompatBackend, client: openai.OpenAI | None = None) -> None:
         settings = backend.settings
         self._key = settings.api_key
-        self._client = client or openai.OpenAI(
-            api_key=settings.api_key or "no-key", base_url=settings.base_url, max_retries=3, timeout=settings.timeout
-        )
+        self._client = client or openai_client(settings, sync=True, max_retries=3)
 
     def _call(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any, Protocol
 
 import openai
@@ -28,14 +29,25 @@ from ..errors import (
     RateLimited,
     remember_secret,
 )
-from ..models import Article, Usage
+from ..models import Article, Spend, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
 from .faults import CircuitBreaker, scrub_key, translate
 from .limits import RequestLimiter
 from .pricing import Budget, estimate_usage, lookup, price_table
 from .prompts import PromptTemplate, fit_budget, render
-from .replies import CUT_ECHO_CHARS, InvalidOutput, ReplyShape, cut_message, parse_extraction, reask_message
+from .replies import (
+    AFRESH,
+    FAIL_CUT,
+    REASK,
+    REASK_CUT,
+    InvalidOutput,
+    ReplyShape,
+    after_invalid,
+    cut_turns,
+    parse_extraction,
+    reask_turns,
+)
 from .schema import SCHEMA_NAME, bounds_hash, request_schema, schema_hash
 
 FIRST_REQUEST_GRACE_S = 1.0  # an article whose budget went before its first request: that request's bound
@@ -64,21 +76,21 @@ class OpenAICompatBackend:
     def __init__(
         self,
         settings: LLMSettings,
-        prompt: PromptTemplate,
+        prompt: PromptTemplate | None,
         modes: ModeMemory | None = None,
         examples: ExampleSource | None = None,
         client: openai.AsyncOpenAI | None = None,
     ) -> None:
         if not settings.model:
             raise ConfigError("a model name is required")
-        if prompt.uses_examples and examples is None:
+        if prompt is not None and prompt.uses_examples and examples is None:
             raise ConfigError(f"prompt {prompt.name} uses few-shot examples but no golden example pool was given")
         self.examples = examples
         self.settings = settings
         self.model = settings.model
         self.endpoint = settings.endpoint_identity()
         self.prompt = prompt
-        self.prompt_name, self.prompt_hash = prompt.name, prompt.hash
+        self.prompt_name, self.prompt_hash = (prompt.name, prompt.hash) if prompt else (None, None)  # None: ask() only
         self.window_chars, self.max_windows = settings.max_input_chars, settings.max_windows  # pipeline/windowed.py
         self.article_budget = settings.article_budget  # seconds for all of an article's work (pipeline/article.py)
         self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
@@ -92,12 +104,7 @@ class OpenAICompatBackend:
         self.budget: Budget | None = None  # a --max-cost cap, shared by the run's requests
         self._negotiation = asyncio.Lock()
         remember_secret(settings.api_key)  # hidden from every log line, error and record from now on
-        self._client = client or openai.AsyncOpenAI(
-            api_key=settings.api_key or "no-key",
-            base_url=settings.base_url,
-            max_retries=0,
-            timeout=settings.timeout,
-        )
+        self._client = client or openai_client(settings)
 
     def _initial_mode(self) -> str | None:
         if self.settings.structured_output != "auto":
@@ -140,7 +147,7 @@ class OpenAICompatBackend:
         text, warning = fit_budget(article.text, self.settings.max_input_chars)
         examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
         messages = render(self.prompt, article, text, examples)
-        result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
+        result = BackendResult(incidents=[], spent=Spend(warnings=[warning] if warning else []))
         result.incidents = (await self.ask(messages, EXTRACTION, result, self.deadline())).incidents
         return result
 
@@ -149,45 +156,43 @@ class OpenAICompatBackend:
         asked afresh up to `max_attempts` invalid replies. Every request's attempts, usage and warnings are added
         to `result`; a failure carries them too."""
         history: list[dict[str, str]] = []
+        spent = result.spent
         raw, invalid, cut_reasked = None, 0, False
         while True:
-            cut_before = result.cut_replies
+            cut_before = spent.cut_replies
             try:
                 raw = await self._complete(messages + history, result, deadline, shape)
             except BackendError as exc:
-                exc.attempts, exc.usage, exc.reasks, exc.warnings = (
-                    result.attempts,
-                    result.usage,
-                    result.reasks,
-                    result.warnings,
-                )
-                exc.cut_replies, exc.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
+                exc.spent = replace(spent)  # what the article spent up to the failure
                 raise
             try:
                 return shape.parse(raw)
             except InvalidOutput as exc:
                 invalid, error = invalid + 1, exc
-            if result.cut_replies > cut_before:  # a runaway reply: re-asked once, naming the cause, never afresh
-                if cut_reasked or result.reasks >= self.settings.max_reasks:
-                    raise self._cut_failure(raw, result)
-                echo = {"role": "assistant", "content": raw[:CUT_ECHO_CHARS] + " …"}
-                history = [echo, {"role": "user", "content": cut_message(self.settings.max_tokens)}]
-                result.reasks, cut_reasked = result.reasks + 1, True
-            elif result.reasks < self.settings.max_reasks:  # ask again, showing the model its error
-                history = [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
-                result.reasks += 1
-            elif invalid < self.settings.max_attempts:  # a broken reply can be a flaky server's: a fresh try
+            s = self.settings
+            cut = spent.cut_replies > cut_before  # a runaway reply
+            step = after_invalid(spent.reasks, invalid, s.max_reasks, s.max_attempts, cut=cut, cut_reasked=cut_reasked)
+            if step == FAIL_CUT:
+                raise self._cut_failure(raw, result)
+            if step == REASK_CUT:
+                history, cut_reasked = cut_turns(raw, s.max_tokens), True
+                spent.reasks += 1
+            elif step == REASK:  # ask again, showing the model its error
+                history = reask_turns(raw, error)
+                spent.reasks += 1
+            elif step == AFRESH:
                 history = []
             else:
                 break
         raise self._failure(
-            f"output still invalid after {result.reasks} re-ask(s) and {invalid} invalid replies: {error}", raw, result
+            f"output still invalid after {spent.reasks} re-ask(s) and {invalid} invalid replies: {error}", raw, result
         )
 
     def _cut_failure(self, raw: str | None, result: BackendResult) -> ExtractionFailed:
         return self._failure(
-            f"reply cut at max_tokens ({self.settings.max_tokens}) {result.cut_replies} time(s), "
-            f"{result.cut_completion_tokens} completion tokens: the model ran away (a field copying the article?)",
+            f"reply cut at max_tokens ({self.settings.max_tokens}) {result.spent.cut_replies} time(s), "
+            f"{result.spent.cut_completion_tokens} completion tokens: the model ran away "
+            "(a field copying the article?)",
             raw,
             result,
         )
@@ -195,16 +200,7 @@ class OpenAICompatBackend:
     @staticmethod
     def _failure(message: str, raw: str | None, result: BackendResult) -> ExtractionFailed:
         """The article's failure, carrying the last reply and everything it cost (cut replies included)."""
-        failed = ExtractionFailed(
-            message,
-            last_output=raw,
-            attempts=result.attempts,
-            usage=result.usage,
-            reasks=result.reasks,
-            warnings=result.warnings,
-        )
-        failed.cut_replies, failed.cut_completion_tokens = result.cut_replies, result.cut_completion_tokens
-        return failed
+        return ExtractionFailed(message, last_output=raw, spent=replace(result.spent))
 
     async def _complete(
         self, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
@@ -219,7 +215,9 @@ class OpenAICompatBackend:
                     raise
                 async with self._negotiation:
                     if self._remembered:  # the first request to meet the rejection starts the renegotiation
-                        result.warnings.append(f"endpoint now rejects the remembered mode {self.mode}; renegotiating")
+                        result.spent.warnings.append(
+                            f"endpoint now rejects the remembered mode {self.mode}; renegotiating"
+                        )
                         self._remembered, self._mode_confirmed, self._mode = False, False, None
         async with self._negotiation:
             if not self._mode_confirmed:
@@ -227,7 +225,7 @@ class OpenAICompatBackend:
                     try:
                         raw = await self._complete_in_mode(mode, messages, result, deadline, shape)
                     except ModeRejected:
-                        result.warnings.append(f"endpoint rejected structured-output mode {mode}")
+                        result.spent.warnings.append(f"endpoint rejected structured-output mode {mode}")
                         continue
                     self._mode, self._mode_confirmed = mode, True
                     if self._modes:
@@ -301,65 +299,93 @@ class OpenAICompatBackend:
         reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
         before = time.monotonic()
         async with self.limiter.request(estimate):
-            timeout = self.settings.timeout
-            left = deadline - time.monotonic() if deadline is not None else timeout
-            if left <= 0 and result.attempts == 0:  # the budget went waiting for others (limiter, mode negotiation):
-                left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
-            limit = min(timeout, left)
-            if limit <= 0:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                spent = f"article budget of {self.settings.article_budget:g} s spent (--article-budget)"
-                if deadline is not None and before < deadline:  # the rate limiter held the request past it
-                    raise RateLimited(f"{spent} waiting for the rate limit", status=None)
-                raise _BudgetSpent(spent)
-            result.attempts += 1
-            try:
-                response = await asyncio.wait_for(
-                    self._client.chat.completions.create(
-                        model=self.model,
-                        messages=messages,  # type: ignore[arg-type]
-                        temperature=self.settings.temperature,
-                        max_tokens=self.settings.max_tokens,
-                        **(shape or EXTRACTION).response_format(mode),
-                    ),
-                    limit,
-                )
-            except asyncio.TimeoutError:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                which = f"--timeout {timeout:g} s" if limit >= timeout else (
-                    f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
-                )
-                raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
-            except asyncio.CancelledError:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())
-                raise
-            except openai.APIError as exc:
-                if self.budget:
-                    self.budget.settle(reserved, Usage())  # a refused request is not billed
-                error = scrub_key(translate(exc), self.settings.api_key)
-                if isinstance(error, RateLimited):
-                    self.limiter.throttled(error.retry_after)
-                elif isinstance(error, BackendError):
-                    self.breaker.failed(error)
-                raise error from None
+            limit = self._time_limit(deadline, before, result.spent.attempts, reserved)
+            result.spent.attempts += 1
+            response = await self._send(mode, messages, shape or EXTRACTION, limit, reserved)
         self.limiter.succeeded()
         self.breaker.succeeded()
+        return self._read(response, reserved, result)
+
+    def _refund(self, reserved: float) -> None:
+        """A request that was not answered is not billed: its reservation in the --max-cost budget goes."""
+        if self.budget:
+            self.budget.settle(reserved, Usage())
+
+    def _time_limit(self, deadline: float | None, before: float, attempts: int, reserved: float) -> float:
+        """Seconds the request may take: `--timeout`, or what is left of the article's budget when less; raises
+        when nothing is left (a rate limit that held the request past the deadline, or the budget spent)."""
+        timeout = self.settings.timeout
+        left = deadline - time.monotonic() if deadline is not None else timeout
+        if left <= 0 and attempts == 0:  # the budget went waiting for others (limiter, mode negotiation):
+            left = FIRST_REQUEST_GRACE_S  # the article's first request still goes out, briefly bounded
+        limit = min(timeout, left)
+        if limit <= 0:
+            self._refund(reserved)
+            spent = f"article budget of {self.settings.article_budget:g} s spent (--article-budget)"
+            if deadline is not None and before < deadline:  # the rate limiter held the request past it
+                raise RateLimited(f"{spent} waiting for the rate limit", status=None)
+            raise _BudgetSpent(spent)
+        return limit
+
+    async def _send(
+        self, mode: str, messages: list[dict[str, str]], shape: ReplyShape, limit: float, reserved: float
+    ) -> Any:
+        """The completion, within `limit` seconds; a failure translated to our errors (key scrubbed), told to the
+        rate limiter (429) or the circuit breaker, and its reservation refunded."""
+        timeout = self.settings.timeout
+        try:
+            return await asyncio.wait_for(
+                self._client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    temperature=self.settings.temperature,
+                    max_tokens=self.settings.max_tokens,
+                    **shape.response_format(mode),
+                ),
+                limit,
+            )
+        except asyncio.TimeoutError:
+            self._refund(reserved)
+            which = f"--timeout {timeout:g} s" if limit >= timeout else (
+                f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
+            )
+            raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
+        except asyncio.CancelledError:
+            self._refund(reserved)
+            raise
+        except openai.APIError as exc:
+            self._refund(reserved)  # a refused request is not billed
+            error = scrub_key(translate(exc), self.settings.api_key)
+            if isinstance(error, RateLimited):
+                self.limiter.throttled(error.retry_after)
+            elif isinstance(error, BackendError):
+                self.breaker.failed(error)
+            raise error from None
+
+    def _read(self, response: Any, reserved: float, result: BackendResult) -> str:
+        """The reply's content; its usage settled in the budget and added to `result`, a reply cut at max_tokens
+        counted and said."""
         usage = usage_of(response)
         if self.budget:
             self.budget.settle(reserved, usage)
         if usage:
-            result.usage += usage
+            result.spent.usage += usage
         choice = response.choices[0] if response.choices else None
         content = (choice.message.content or "") if choice else ""
         if choice is not None and choice.finish_reason == "length":
             tokens = usage.completion_tokens if usage else 0
-            result.cut_replies += 1
-            result.cut_completion_tokens += tokens
-            result.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
+            result.spent.cut_replies += 1
+            result.spent.cut_completion_tokens += tokens
+            result.spent.warnings.append(f"reply cut at max_tokens ({self.settings.max_tokens}) after {tokens} tokens")
         return content
+
+
+def openai_client(settings: LLMSettings, *, sync: bool = False, max_retries: int = 0) -> Any:
+    """The one place an openai SDK client is made: the endpoint, the key (a placeholder when there is none) and
+    the timeout from `settings`; the SDK's own retries off unless asked for (this stage retries requests itself)."""
+    make = openai.OpenAI if sync else openai.AsyncOpenAI
+    key = settings.api_key or "no-key"
+    return make(api_key=key, base_url=settings.base_url, max_retries=max_retries, timeout=settings.timeout)
 
 
 def usage_of(response: Any) -> Usage | None:

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from ..backend import supports
-from ..errors import BudgetExceeded, ConfigError
+from ..errors import BudgetExceeded, ConfigError, validation_text
 from ..models import Usage
 
 PRICES_FILE = "prices.json"
@@ -63,9 +63,7 @@ def price_table(prices: dict[str, Any] | None = None, price_file: str | None = N
         try:
             table[model] = Price.model_validate(entry)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "entry"
-            raise ConfigError(f"price of {model}: {where}: {first['msg']}") from None
+            raise ConfigError(f"price of {model}: {validation_text(exc, limit=1, root='entry', more='')}") from None
     return table
 
 

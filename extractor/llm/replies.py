@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from ..errors import validation_text
 from ..models import Extraction
 
 M = TypeVar("M", bound=BaseModel)
@@ -70,9 +71,8 @@ def reply_json(raw: str) -> Any:
 
 
 def _describe(exc: ValidationError, limit: int = 12) -> str:
-    lines = [f"- {'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:limit]]
-    more = exc.error_count() - limit
-    return "the reply does not match the schema:\n" + "\n".join(lines) + (f"\n- … and {more} more" if more > 0 else "")
+    lines = validation_text(exc, limit=limit, sep="\n", bullet="- ", more="\n- … and {n} more")
+    return "the reply does not match the schema:\n" + lines
 
 
 def reask_message(error: InvalidOutput) -> str:
@@ -94,3 +94,32 @@ def cut_message(max_tokens: int) -> str:
         "at most 3 evidence quotes of one sentence each, short names and descriptions, and never copy the article "
         'into a field. If the article reports no incident, reply {"incidents": []}.'
     )
+
+
+# What to do after an invalid reply (the re-ask policy, shared by the synchronous client and batch runs).
+REASK, REASK_CUT, AFRESH, FAIL, FAIL_CUT = "reask", "reask_cut", "afresh", "fail", "fail_cut"
+
+
+def after_invalid(
+    reasks: int, invalid: int, max_reasks: int, max_attempts: int, *, cut: bool = False, cut_reasked: bool = False
+) -> str:
+    """The next step after an invalid reply, given the re-asks made and the invalid replies met so far (this one
+    included): a reply cut at max_tokens is re-asked once, naming the cause, never afresh (REASK_CUT, else
+    FAIL_CUT); otherwise the model is shown its error while re-asks are left (REASK), then asked afresh, since a
+    broken reply can be a flaky server's, up to `max_attempts` invalid replies (AFRESH), then the article fails."""
+    if cut:
+        return FAIL_CUT if cut_reasked or reasks >= max_reasks else REASK_CUT
+    if reasks < max_reasks:
+        return REASK
+    return AFRESH if invalid < max_attempts else FAIL
+
+
+def reask_turns(raw: str, error: InvalidOutput) -> list[dict[str, str]]:
+    """The turns appended to re-ask: the invalid reply, and the error shown to the model."""
+    return [{"role": "assistant", "content": raw}, {"role": "user", "content": reask_message(error)}]
+
+
+def cut_turns(raw: str, max_tokens: int) -> list[dict[str, str]]:
+    """The turns appended after a reply cut at max_tokens: its start, and the cause named."""
+    echo = {"role": "assistant", "content": raw[:CUT_ECHO_CHARS] + " …"}
+    return [echo, {"role": "user", "content": cut_message(max_tokens)}]

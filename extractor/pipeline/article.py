@@ -8,10 +8,10 @@ import hashlib
 import json
 import time
 
-from ..backend import Backend, BackendResult, capability
+from ..backend import Backend, capability
 from ..errors import BackendError, ExtractionFailed, scrub
 from ..llm.schema import schema_hash
-from ..models import Article, ArticleRecord, Provenance, Usage
+from ..models import Article, ArticleRecord, Provenance, Spend, Usage
 from .cache import ResultCache
 from .dates import date_incidents, resolve_relative_dates
 from .figures import check_figures
@@ -45,27 +45,13 @@ async def extract_one(
         extracted = await (asyncio.wait_for(work, budget + BUDGET_GRACE_S) if budget else work)
     except asyncio.TimeoutError:
         return _record(
-            article, backend, started,
+            article, backend, started, Spend(), backend.mode,
             error=f"BackendTimeout: article not finished within its budget of {budget:g} s (--article-budget)",
         )  # fmt: skip
     except ExtractionFailed as exc:
-        return _record(
-            article,
-            backend,
-            started,
-            error=str(exc),
-            raw=exc.last_output,
-            attempts=exc.attempts,
-            usage=exc.usage,
-            reasks=exc.reasks,
-            notes=exc.warnings,
-            cut=(exc.cut_replies, exc.cut_completion_tokens),
-        )
+        return _record(article, backend, started, exc.spent, backend.mode, error=str(exc), raw=exc.last_output)
     except BackendError as exc:
-        return _record(
-            article, backend, started, error=f"{type(exc).__name__}: {exc}", attempts=exc.attempts, usage=exc.usage,
-            reasks=exc.reasks, notes=exc.warnings, cut=(exc.cut_replies, exc.cut_completion_tokens),
-        )  # fmt: skip
+        return _record(article, backend, started, exc.spent, backend.mode, error=f"{type(exc).__name__}: {exc}")
     return await asyncio.to_thread(_checked_record, article, backend, started, extracted, drop_ungrounded)
 
 
@@ -94,7 +80,8 @@ def _checked_record(
         article,
         backend,
         started,
-        result=result,
+        result.spent,
+        result.mode,
         cache_hit=extracted.cache_hit,
         windows=(extracted.windows, extracted.capped),
         incidents=kept,
@@ -120,7 +107,7 @@ def run_identity(backend: Backend) -> dict[str, str | None]:
 
 def skipped_record(article: Article, backend: Backend, reason: str) -> ArticleRecord:
     """The record of an article the pre-filter kept from the model: no incidents, no request, the reason."""
-    return _record(article, backend, time.perf_counter(), skip_reason=reason)
+    return _record(article, backend, time.perf_counter(), Spend(), "prefilter", skip_reason=reason)
 
 
 def cost_of(backend: Backend, usage: Usage) -> float | None:
@@ -135,8 +122,9 @@ def _record(
     article: Article,
     backend: Backend,
     started: float,
+    spent: Spend,
+    mode: str | None,
     *,
-    result: BackendResult | None = None,
     cache_hit: bool = False,
     incidents: list | None = None,
     dropped: int = 0,
@@ -144,26 +132,23 @@ def _record(
     notes: list[str] | None = None,
     error: str | None = None,
     raw: str | None = None,
-    attempts: int = 0,
-    reasks: int = 0,
-    usage: Usage | None = None,
-    cut: tuple[int, int] = (0, 0),
     windows: tuple[int, bool] = (1, False),
     skip_reason: str | None = None,
 ) -> ArticleRecord:
+    """The article's record: what it `spent` (its warnings first, then `notes`), in structured-output `mode`."""
     provenance = Provenance(
         **run_identity(backend),
         backend=backend.name,
         prompt_name=backend.prompt_name,
-        mode="prefilter" if skip_reason else result.mode if result else backend.mode,
-        attempts=result.attempts if result else attempts,
-        reasks=result.reasks if result else reasks,
-        usage=result.usage if result else (usage or Usage()),
-        cost_usd=cost_of(backend, result.usage if result else (usage or Usage())),
+        mode=mode,
+        attempts=spent.attempts,
+        reasks=spent.reasks,
+        usage=spent.usage,
+        cost_usd=cost_of(backend, spent.usage),
         cache_hit=cache_hit,
         latency_s=round(time.perf_counter() - started, 4),
-        cut_replies=result.cut_replies if result else cut[0],
-        cut_completion_tokens=result.cut_completion_tokens if result else cut[1],
+        cut_replies=spent.cut_replies,
+        cut_completion_tokens=spent.cut_completion_tokens,
     )
     return ArticleRecord(  # what came from the endpoint is scrubbed: a hostile server may echo the key
         article_id=article.id,
@@ -175,7 +160,7 @@ def _record(
         incidents=incidents or [],
         ungrounded_dropped=dropped,
         irrelevant_dropped=irrelevant,
-        warnings=[scrub(w) for w in (result.warnings if result else []) + (notes or [])],
+        warnings=[scrub(w) for w in spent.warnings + (notes or [])],
         error=scrub(error) if error else error,
         raw_output=scrub(raw) if raw else raw,
         windows=windows[0],

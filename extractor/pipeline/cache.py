@@ -16,7 +16,7 @@ from typing import Any
 import diskcache
 
 from ..backend import BackendResult
-from ..models import Article, Incident, Usage
+from ..models import Article, Incident, Spend
 
 CACHE_ENV = "EXTRACT_CACHE_DIR"
 _RESULT_PREFIX = "result:"
@@ -63,10 +63,8 @@ class ResultCache:
         data = json.loads(stored)
         return BackendResult(
             incidents=[Incident.model_validate(i) for i in data["incidents"]],
-            attempts=0,
-            usage=Usage(),
+            spent=Spend(warnings=data.get("warnings", [])),  # nothing spent: answered from the cache
             mode=data.get("mode"),
-            warnings=data.get("warnings", []),
         )
 
     def put(self, key: str, result: BackendResult) -> None:
@@ -75,7 +73,7 @@ class ResultCache:
         data = {
             "incidents": [i.model_dump(mode="json") for i in result.incidents],
             "mode": result.mode,
-            "warnings": result.warnings,
+            "warnings": result.spent.warnings,
         }
         self._cache.set(_RESULT_PREFIX + key, json.dumps(data))
 

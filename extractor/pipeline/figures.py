@@ -14,7 +14,7 @@ tariff into `killed`, or `wounded: {"min": 0}` by default; this is what catches 
 from __future__ import annotations
 
 from ..codebook.figures import FIELDS, harm, supported
-from ..models import Incident
+from ..models import Incident, render_count
 from ..text.sentences import sentences
 
 
@@ -32,10 +32,7 @@ def check_figures(incidents: list[Incident], text: str, title: str = "") -> tupl
             harmful = [s for s in all_sentences if harm(field).search(s)]
             if not supported(count, field, harmful):
                 changes[field] = None
-                shown = f"{count.min}" + (
-                    "+" if count.max is None else "" if count.max == count.min else f"-{count.max}"
-                )
-                notes.append(f"{field} {shown} is not stated as such in the article; set to null")
+                notes.append(f"{field} {render_count(count)} is not stated as such in the article; set to null")
         checked.append(incident.model_copy(update=changes) if changes else incident)
         corrections.append(notes)
     return checked, corrections

@@ -1,29 +1,11 @@
-"""Grounding: every evidence quote of an incident is looked for in the article, after normalisation."""
+"""Grounding: every evidence quote of an incident is looked for in the article, after normalisation (the quote
+matcher: text/spans.py)."""
 
 from __future__ import annotations
 
-import re
-
 from ..models import GroundedIncident, Incident
 from ..text.normalize import normalize_quote
-
-MIN_QUOTE_CHARS = 12  # shorter "quotes" (a name, a number) prove nothing
-_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|\u2026|\[\.\.\.\])\s*")
-
-
-def quote_in_text(quote: str, normalized_text: str) -> bool:
-    """True when every fragment of the quote (split at ellipses) occurs, in order, in the normalized text."""
-    fragments = [normalize_quote(f).strip(" .,;:'") for f in _ELLIPSIS.split(quote)]
-    fragments = [f for f in fragments if f]
-    if sum(len(f) for f in fragments) < MIN_QUOTE_CHARS:
-        return False
-    position = 0
-    for fragment in fragments:
-        found = normalized_text.find(fragment, position)
-        if found == -1:
-            return False
-        position = found + len(fragment)
-    return True
+from ..text.spans import quote_in_text
 
 
 def ground(incidents: list[Incident], article_text: str) -> list[GroundedIncident]:

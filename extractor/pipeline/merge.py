@@ -19,8 +19,8 @@ limit), `primary` and `suicide` are true when either says so. Quotes are grounde
 from __future__ import annotations
 
 from ..codebook.attack_types import attack_compatible
-from ..models import Count, Incident
-from ..text.normalize import normalize_quote
+from ..models import COUNT_FIELDS, Count, Incident
+from ..text.spans import quotes_overlap
 
 _VAGUE = {"unknown", "other"}
 MAX_EVIDENCE = 3
@@ -61,7 +61,7 @@ def combine(a: Incident, b: Incident) -> Incident:
     for field in ("date", "date_text", "country", "region", "location"):
         if getattr(a, field) is None and getattr(b, field) is not None:
             update[field] = getattr(b, field)
-    for field in ("killed", "wounded", "perpetrators_killed", "kidnapped"):
+    for field in COUNT_FIELDS:
         update[field] = _better_count(getattr(a, field), getattr(b, field))
     if a.attack_type in _VAGUE and b.attack_type not in _VAGUE:
         update["attack_type"] = b.attack_type
@@ -95,5 +95,4 @@ def _norm(value: str | None) -> str:
 
 
 def _overlap(q: str, r: str) -> bool:
-    a, b = normalize_quote(q).strip(" .,;:'"), normalize_quote(r).strip(" .,;:'")
-    return min(len(a), len(b)) >= MIN_SHARED_QUOTE and (a in b or b in a)
+    return quotes_overlap(q, r, MIN_SHARED_QUOTE)

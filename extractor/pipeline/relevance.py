@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..codebook.relevance import instructions, is_sports_report, reports_violence, sentence_verdict
 from ..models import GroundedIncident
 from ..text.normalize import normalize_quote
-from .grounding import quote_in_text
+from ..text.spans import quote_in_text
 
 
 def _why_not_an_act(incident: GroundedIncident, injected: list[str]) -> str | None:

@@ -17,9 +17,9 @@ from typing import Protocol
 from ..backend import Backend
 from ..models import Article, ArticleRecord, Usage
 from ..settings import MAX_CONCURRENCY
-from .article import extract_one, skipped_record
+from .article import extract_one
 from .cache import ResultCache
-from .prefilter import skip_reason
+from .front import fresh_articles, ruled_out
 
 
 class RecordSink(Protocol):
@@ -106,24 +106,15 @@ async def run_feed(
     queue: asyncio.Queue[Article | None] = asyncio.Queue(maxsize=2 * n_workers)  # a stream is read as it is used
 
     async def produce() -> None:
-        seen: set[str] = set()
-        for article in articles:
-            if article.id in skip_ids:
-                summary.already_done += 1
-            elif article.id in seen:
-                summary.duplicates += 1
-            else:
-                seen.add(article.id)
-                await queue.put(article)
+        for article in fresh_articles(articles, skip_ids, summary):
+            await queue.put(article)
         for _ in range(n_workers):
             await queue.put(None)
 
     async def worker() -> None:
         while (article := await queue.get()) is not None:
-            reason = skip_reason(article) if prefilter else None
-            if reason:
-                record = skipped_record(article, backend, reason)
-            else:
+            record = ruled_out(article, backend, prefilter)
+            if record is None:
                 record = await extract_one(article, backend, cache, drop_ungrounded=drop_ungrounded)
             writer.write(record)
             summary.add(record)

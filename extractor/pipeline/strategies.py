@@ -24,7 +24,7 @@ from ..llm.client import EXTRACTION
 from ..llm.examples import render_examples
 from ..llm.prompts import fit_budget
 from ..llm.steps import ATTACK_LIST, ENUMERATE_CAP, enumerate_messages, fill_messages, hybrid_messages, steps_hash
-from ..models import Article, Incident
+from ..models import Article, Incident, Spend
 from ..text.sentences import sentences as sentence_spans
 
 STRATEGIES = ("one-call", "enumerate", "hybrid")
@@ -66,12 +66,12 @@ class EnumerateThenFill(StrategyBackend):
 
     async def extract(self, article: Article) -> BackendResult:
         text, warning = fit_budget(article.text, self.llm.settings.max_input_chars)
-        result = BackendResult(incidents=[], attempts=0, warnings=[warning] if warning else [])
+        result = BackendResult(incidents=[], spent=Spend(warnings=[warning] if warning else []))
         deadline = self.llm.deadline()
         listed = await self.llm.ask(enumerate_messages(article, text), ATTACK_LIST, result, deadline)
         attacks = listed.attacks
         if len(attacks) > ENUMERATE_CAP:
-            result.warnings.append(f"{len(attacks)} attacks listed: only the first {ENUMERATE_CAP} were filled")
+            result.spent.warnings.append(f"{len(attacks)} attacks listed: only the first {ENUMERATE_CAP} were filled")
             attacks = attacks[:ENUMERATE_CAP]
         examples = self._examples(article)
         fills = await asyncio.gather(*(
@@ -80,8 +80,9 @@ class EnumerateThenFill(StrategyBackend):
         ))  # fmt: skip
         for attack, filled in zip(attacks, fills):
             if len(filled.incidents) > 1:
-                result.warnings.append(f"the fill for {attack.what!r} returned {len(filled.incidents)} incidents: "
-                                       "the first is kept")  # fmt: skip
+                result.spent.warnings.append(
+                    f"the fill for {attack.what!r} returned {len(filled.incidents)} incidents: the first is kept"
+                )
             result.incidents.extend(filled.incidents[:1])
         result.incidents = distinct(result.incidents)
         return result
@@ -100,10 +101,10 @@ class RulesThenModel(StrategyBackend):
     async def extract(self, article: Article) -> BackendResult:
         proposed = await self.proposer.extract(article)
         candidates = proposed.incidents
-        result = BackendResult(incidents=[], attempts=0)
+        result = BackendResult(incidents=[])
         text, warning = fit_budget(article.text, self.llm.settings.max_input_chars)
         if warning:
-            result.warnings.append(warning)
+            result.spent.warnings.append(warning)
         messages = hybrid_messages(self.llm.prompt, article, excerpts(text, candidates), candidates,
                                    self._examples(article))  # fmt: skip
         answer = await self.llm.ask(messages, EXTRACTION, result, self.llm.deadline())

@@ -15,8 +15,8 @@ import asyncio
 from dataclasses import dataclass
 
 from ..backend import Backend, BackendResult, capability
-from ..errors import BackendError, ExtractionFailed
-from ..models import Article
+from ..errors import BackendError, ExtractionFailed, SpendingFailure
+from ..models import Article, Spend
 from .cache import ResultCache, cache_key
 from .merge import merge_windows
 from .windows import split_windows
@@ -42,7 +42,7 @@ async def extract_article(article: Article, backend: Backend, cache: ResultCache
     if split is None or split.needed == 1:
         result, hit = await _ask(article, backend, cache)
         return Extracted(result, hit)
-    total = BackendResult(incidents=[], attempts=0)
+    total = BackendResult(incidents=[])
     found, hits = [], 0
     for window in split.windows:
         part = article.model_copy(update={"text": window.text, "part": (window.index, split.needed)})
@@ -57,7 +57,7 @@ async def extract_article(article: Article, backend: Backend, cache: ResultCache
     total.incidents = merge_windows(found)
     if split.unread:
         start, end = split.unread
-        total.warnings.append(
+        total.spent.warnings.append(
             f"article of {split.length} characters needs {split.needed} windows of at most {size}; only the first "
             f"{len(split.windows)} were read (max_windows): characters {start}-{end} "
             f"({100 * (end - start) / split.length:.0f}%) not read"
@@ -74,32 +74,14 @@ async def _ask(article: Article, backend: Backend, cache: ResultCache | None) ->
 
 
 def _add(total: BackendResult, result: BackendResult, label: str) -> None:
-    total.attempts += result.attempts
-    total.reasks += result.reasks
-    total.usage += result.usage
+    total.spent += result.spent.labelled(label)
     total.mode = result.mode or total.mode
-    total.cut_replies += result.cut_replies
-    total.cut_completion_tokens += result.cut_completion_tokens
-    total.warnings += [f"{label}: {w}" for w in result.warnings]
 
 
-def _with_spent(exc: ExtractionFailed | BackendError, total: BackendResult, label: str) -> Exception:
+def _with_spent(exc: SpendingFailure, total: BackendResult, label: str) -> Exception:
     """`exc` with the cost of the windows answered before it, and the window named."""
-    spent = total.usage + exc.usage if exc.usage is not None else total.usage
-    warnings = total.warnings + [f"{label}: {w}" for w in exc.warnings]
+    spent = total.spent + exc.spent.labelled(label)
     if isinstance(exc, ExtractionFailed):
-        failed = ExtractionFailed(
-            f"{label}: {exc}",
-            last_output=exc.last_output,
-            attempts=total.attempts + exc.attempts,
-            usage=spent,
-            reasks=total.reasks + exc.reasks,
-            warnings=warnings,
-        )
-    else:
-        failed = exc
-        failed.attempts, failed.usage, failed.reasks = total.attempts + exc.attempts, spent, total.reasks + exc.reasks
-        failed.warnings = warnings + [f"failed in {label}"]
-    failed.cut_replies = total.cut_replies + exc.cut_replies
-    failed.cut_completion_tokens = total.cut_completion_tokens + exc.cut_completion_tokens
-    return failed
+        return ExtractionFailed(f"{label}: {exc}", last_output=exc.last_output, spent=spent)
+    exc.spent = spent + Spend(warnings=[f"failed in {label}"])
+    return exc

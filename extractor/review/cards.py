@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..models import Count, GoldIncident, Incident
+from ..models import Count, GoldIncident, Incident, render_count
 
 ATTRIBUTION = {
     "claimed": "claimed responsibility",
@@ -38,13 +38,7 @@ ROWS = [
 
 def count_text(count: Count | None) -> str:
     """A range in words: 'not reported', '6', 'at least 81', 'between 3 and 5'."""
-    if count is None:
-        return "not reported"
-    if count.max is None:
-        return f"at least {count.min}"
-    if count.min == count.max:
-        return str(count.min)
-    return f"between {count.min} and {count.max}"
+    return render_count(count, none="not reported", open_end="at least {min}", between="between {min} and {max}")
 
 
 def words(value: str) -> str:

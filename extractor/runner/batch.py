@@ -68,7 +68,7 @@ class OpenedJob:
         """The articles of the job's output whose record is ok already."""
         from ..store.resume import prepare_resume
 
-        return prepare_resume(self.job.state["output"], self.job.state["identity"]).done
+        return prepare_resume(self.job.state.output, self.job.state.identity).done
 
     def close(self) -> None:
         self.cache.close()
@@ -86,11 +86,11 @@ def open_job(job_id: str | None, cache_dir: Path | None, config: str | None) -> 
 
     directory = Path(cache_dir or default_cache_dir())
     job = load_job(directory, job_id)
-    settings, _ = resolve_settings(job.state["settings"], config)
-    template = PromptTemplate(**job.state["prompt"])
+    settings, _ = resolve_settings(job.state.settings, config)
+    template = PromptTemplate(**job.state.prompt)
     cache = ResultCache(directory)
     backend = OpenAICompatBackend(settings, template, cache, seed_examples() if template.uses_examples else None)
-    expected, found = job.state["identity"], run_identity(backend)
+    expected, found = job.state.identity, run_identity(backend)
     if found != expected:
         cache.close()
         differs = ", ".join(k for k in expected if expected[k] != found.get(k))
@@ -124,7 +124,7 @@ async def collect_rounds(
     from ..store.writers import open_writer
 
     job, backend = opened.job, opened.backend
-    writer, api = open_writer(job.state["output"], "jsonl", append=True), opened.api()
+    writer, api = open_writer(job.state.output, "jsonl", append=True), opened.api()
 
     def seen(record: ArticleRecord) -> None:
         if record.status == "ok":

@@ -15,14 +15,14 @@ if TYPE_CHECKING:
     from ..feeds import FetchLimits
     from ..llm.prompts import PromptTemplate
     from ..pipeline.cache import ResultCache
-    from ..settings import LLMSettings
+    from ..settings import RunSettings
 
 
 @dataclass
 class Prepared:
     """Resolved settings, the prompt template and the opened cache of a run."""
 
-    settings: LLMSettings
+    settings: RunSettings
     template: PromptTemplate
     cache: ResultCache
 
@@ -38,7 +38,7 @@ class Setup:
     no_cache: bool = False  # neither read nor write the cache
     refresh: bool = False  # ignore cached results but store the new ones
 
-    def resolve(self) -> tuple[LLMSettings, str | None]:
+    def resolve(self) -> tuple[RunSettings, str | None]:
         """The settings, and a notice when the offline baseline was chosen."""
         from ..settings import resolve_settings
 
@@ -64,7 +64,7 @@ class Setup:
         return Prepared(settings, template, cache)
 
 
-def build_backend(settings: LLMSettings, template: PromptTemplate, cache: ResultCache | None) -> Backend:
+def build_backend(settings: RunSettings, template: PromptTemplate, cache: ResultCache | None) -> Backend:
     """The backend of these settings, with the seed set's few-shot examples when the prompt uses examples."""
     from ..evaluation.fewshot import seed_examples
     from ..pipeline.backends import create_backend

@@ -27,7 +27,8 @@ import sqlite_utils
 from pydantic import ValidationError
 
 from ..errors import StoreError
-from ..models import RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..models import COUNT_FIELDS, RECORD_FORMAT, Article, ArticleRecord, Count, GroundedIncident, Provenance
+from ..text.spans import quote_offsets
 from .records import upgrade_incident
 from .schema import FTS_COLUMNS, FTS_TABLE, MIGRATIONS, OUR_TABLES, SCHEMA_VERSION
 
@@ -264,8 +265,7 @@ class IncidentDB:
             "attack_type": inc.attack_type, "suicide": inc.suicide,
             "perpetrators": "; ".join(p.name for p in inc.perpetrators),
             "targets": "; ".join(f"{t.type}: {t.description}" for t in inc.targets), "weapons": "; ".join(inc.weapons),
-            **_range("killed", inc.killed), **_range("wounded", inc.wounded),
-            **_range("perpetrators_killed", inc.perpetrators_killed), **_range("kidnapped", inc.kidnapped),
+            **{column: value for name in COUNT_FIELDS for column, value in _range(name, getattr(inc, name)).items()},
             "grounded": inc.grounded, "json": inc.model_dump_json(),
         })  # fmt: skip
         self.db["evidence"].insert_all(
@@ -354,12 +354,5 @@ def _range(prefix: str, count: Count | None) -> dict[str, int | None]:
 
 def _offsets(text: str, quote: str) -> dict[str, int | None]:
     """Character offsets of a quote in the article: exact, else ignoring case, spacing and punctuation between words."""
-    start = text.find(quote)
-    if start >= 0:
-        return {"start_offset": start, "end_offset": start + len(quote)}
-    words = re.findall(r"\w+", quote)
-    if words:
-        match = re.search(r"\W+".join(map(re.escape, words)), text, flags=re.IGNORECASE)
-        if match:
-            return {"start_offset": match.start(), "end_offset": match.end()}
-    return {"start_offset": None, "end_offset": None}
+    start, end = quote_offsets(text, quote) or (None, None)
+    return {"start_offset": start, "end_offset": end}

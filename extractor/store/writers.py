@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import IO, Protocol
 
 from ..errors import OutputError
-from ..models import ArticleRecord, Count, GroundedIncident
+from ..models import COUNT_FIELDS, ArticleRecord, Count, GroundedIncident
 from ..outputs import RECORDS_CSV, RECORDS_JSONL, AtomicFile, check_output
 from .cells import SafeDictWriter
 
@@ -39,14 +39,7 @@ CSV_COLUMNS = [
     "perpetrators",
     "targets",
     "weapons",
-    "killed_min",
-    "killed_max",
-    "wounded_min",
-    "wounded_max",
-    "perpetrators_killed_min",
-    "perpetrators_killed_max",
-    "kidnapped_min",
-    "kidnapped_max",
+    *(f"{name}_{end}" for name in COUNT_FIELDS for end in ("min", "max")),  # killed_min, killed_max, ...
     "claims",
     "grounded",
     "evidence",
@@ -152,10 +145,7 @@ def _incident_row(index: int, incident: GroundedIncident) -> dict[str, object]:
         "perpetrators": "; ".join(f"{p.name} ({p.attribution})" for p in incident.perpetrators),
         "targets": "; ".join(f"{t.type}: {t.description}" for t in incident.targets),
         "weapons": "; ".join(incident.weapons),
-        **_count("killed", incident.killed),
-        **_count("wounded", incident.wounded),
-        **_count("perpetrators_killed", incident.perpetrators_killed),
-        **_count("kidnapped", incident.kidnapped),
+        **{column: value for name in COUNT_FIELDS for column, value in _count(name, getattr(incident, name)).items()},
         "claims": json.dumps([c.model_dump() for c in incident.claims], ensure_ascii=False) if incident.claims else "",
         "grounded": incident.grounded,
         "evidence": " | ".join(incident.evidence),
