@@ -2,6 +2,7 @@
 (or fresh offline-baseline extraction) and on the gold incidents themselves ("oracle" extraction: the merging alone).
 
     python bench/bench_events.py                 # seed, news-dev, news-test; baseline and oracle
+    python bench/bench_events.py --sets news-all  # both halves of the news set merged together (a cross-split pair)
     python bench/bench_events.py --run seed=runs/X   # also a stored run's predictions, scored on its golden set
     python bench/bench_events.py --oracle-db /tmp/oracle.db   # also the seed's gold incidents into a database
 """
@@ -13,11 +14,21 @@ import asyncio
 import json
 
 from extractor import create_backend, load_prompt, resolve_settings, run_feed
-from extractor.evaluation.clusters import cluster_items, score_clusters
-from extractor.evaluation.golden import golden_set
+from dataclasses import replace
+
+from extractor.evaluation.clusters import keyed_items, score_clusters, wrong_merges
+from extractor.evaluation.golden import golden_set as _golden_set
+from extractor.evaluation.golden import oracle_records as _oracle_records
 from extractor.events import event_labels
 from extractor.models import ArticleRecord, GroundedIncident, Provenance
 from extractor.store.runs import load_predictions, predictions_path
+
+
+def golden_set(name: str):
+    """A named set, or "news-all": both halves of the news set as one (not held out: news-dev is part of it)."""
+    if name == "news-all":
+        return replace(_golden_set("news-dev"), name="news-all", split=None, development=False)
+    return _golden_set(name)
 
 
 class _Collect:
@@ -38,19 +49,7 @@ def baseline_records(name: str) -> dict[str, ArticleRecord]:
 
 def oracle_records(name: str) -> dict[str, ArticleRecord]:
     """The gold incidents as if extracted (gold-only fields dropped), with the articles' publication dates."""
-    articles, gold = golden_set(name).load()
-    published = {a.id: (a.published, a.link) for a in articles}
-    prov = Provenance(backend="oracle", model="gold", schema_hash="-")
-    records = {}
-    for aid, label in gold.items():
-        incidents = [
-            GroundedIncident.model_validate({k: v for k, v in i.model_dump().items() if k in GroundedIncident.model_fields}
-                                            | {"grounded": True})
-            for i in label.incidents
-        ]
-        records[aid] = ArticleRecord(article_id=aid, title=label.title, link=published[aid][1],
-                                     published=published[aid][0], status="ok", incidents=incidents, provenance=prov)
-    return records
+    return _oracle_records(golden_set(name))
 
 
 def write_oracle_db(path: str) -> None:
@@ -71,8 +70,10 @@ def write_oracle_db(path: str) -> None:
 
 def scores(name: str, records: dict[str, ArticleRecord]) -> dict:
     gold = golden_set(name).gold()
-    labels = event_labels(list(records.values()))
-    return score_clusters(cluster_items(records, gold, labels)).model_dump()
+    items = keyed_items(records, gold, event_labels(list(records.values())))
+    wrong = wrong_merges(items)
+    return {**score_clusters([(p, g) for _, p, g in items]).model_dump(exclude={"wrong_merges"}),
+            "wrong_merges": len(wrong), "wrong": [f"{a} + {b}" for a, _, b, _ in wrong]}
 
 
 def main() -> None:

@@ -52,7 +52,8 @@ RECORDS_CSV = OutputKind("a CSV run output", (b"article_id,title,link,",))
 EXPORT = OutputKind(
     "an export",
     (b"incident_id,", b"event_id,", b'{"incident_id"', b'{"event_id"', b'{"type": "FeatureCollection"',
-     b'{"type":"FeatureCollection"'),
+     b'{"type":"FeatureCollection"', b"event_id_cnty,", b"eventid,",
+     b"article_id,title,link,"),  # the incidents CSV is the run's one CSV; ACLED's and GTD's columns
 )  # fmt: skip
 REVIEW_PAGE = OutputKind("a review page", (), (b'<meta name="generator" content="incident-extractor review">',))
 SCHEMA = OutputKind("an extraction schema", (), (b'"$defs"', b'"$schema"'))

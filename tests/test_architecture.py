@@ -21,8 +21,8 @@ ALLOWED = {
     "llm": {"text"},
     "baseline": {"text", "geo", "codebook"},
     "pipeline": {"text", "geo", "codebook", "llm", "baseline"},  # baseline: backends.py alone
-    "store": {"text"},
-    "events": {"text", "codebook", "llm", "store"},  # incidents -> events across articles
+    "store": {"text", "geo"},  # geo: ISO codes and ACLED regions of the exports
+    "events": {"text", "geo", "codebook", "llm", "store"},  # incidents -> events across articles
     "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
     # The library run drives the stages above: inputs, the pipeline, the store and events, and evaluation runs
     # (few-shot examples come from the golden sets). It comes after them because it calls all of them; nothing

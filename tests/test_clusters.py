@@ -80,3 +80,31 @@ def test_eval_and_compare_report_the_event_clustering() -> None:
     row = next(line for line in evaluated.stdout.splitlines() if line.startswith("│ seed"))
     assert "to merge" in row and "/ 100.0 /" in row, "the seed's Bamako school reports merge: full B-cubed recall"
     assert "A = a" in compared.stdout and compared.stdout.count("│ A = a") == compared.stdout.count("│ B = a") == 1
+
+
+def test_wrong_merges_are_the_pairs_merged_that_gold_keeps_apart() -> None:
+    from extractor.evaluation.clusters import keyed_items, wrong_merges
+
+    niger = incident("q")
+    predictions = {k: _record(k, niger) for k in "abc"}
+    gold = {"a": _gold("a", (niger, "E1")), "b": _gold("b", (niger, "E1")), "c": _gold("c", (niger, "E2"))}
+    items = keyed_items(predictions, gold, {("a", 0): "p", ("b", 0): "p", ("c", 0): "p"})
+    assert sorted(wrong_merges(items)) == [("a#0", "E1", "c#0", "E2"), ("b#0", "E1", "c#0", "E2")]
+    assert wrong_merges(keyed_items(predictions, gold, {("a", 0): "p", ("b", 0): "p", ("c", 0): "q"})) == []
+
+
+def test_eval_scores_the_merging_on_gold_incidents_and_lists_wrong_merges() -> None:
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+    from extractor.evaluation.golden import golden_set, oracle_records
+
+    records = oracle_records(golden_set("seed"))
+    assert sum(len(r.incidents) for r in records.values()) == 16 and all(r.published for r in records.values())
+    result = CliRunner().invoke(app, ["eval", "--model", "baseline", "-q", "--name", "g"])
+    assert result.exit_code == 0, result.output
+    gold_row = next(line for line in result.stdout.splitlines() if line.startswith("│ seed, gold incidents"))
+    assert "(2 to merge)" in gold_row and gold_row.count("100.0 / 100.0 / 100.0") == 3 and gold_row.rstrip("│ ").endswith("0")
+    baseline_row = next(line for line in result.stdout.splitlines() if line.startswith("│ seed  "))
+    assert baseline_row.rstrip("│ ").endswith("2"), "two wrong merges: one baseline incident per Bamako article"
+    assert result.stdout.count("wrong merge (seed): ") == 2 and "thedefensepost.com/?p=85383#0" in result.stdout

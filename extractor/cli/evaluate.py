@@ -47,7 +47,9 @@ def eval_command(
         typer.echo(json.dumps(payload if all_sets else results[0].to_dict()))
     elif all_sets:
         print_sets([(r.golden.name, r.golden.development, r.evaluation.scores.all) for r in results], out)
-        print_cluster_scores([(r.golden.name, r.clusters) for r in results], out)
+        print_cluster_scores([(r.golden.name, r.clusters) for r in results]
+                             + [(f"{r.golden.name}, gold incidents", r.gold_clusters) for r in results if r.gold_clusters],
+                             out)  # fmt: skip
         for r in results:
             out.print(f"golden set {r.golden.name}: run stored in {r.evaluation.run_dir}", highlight=False)
     else:
@@ -62,7 +64,8 @@ def print_set_evaluation(result: SetEvaluation) -> None:
     print_summary(evaluation.summary, str(evaluation.run_dir))
     print_scores(evaluation.scores.primary, out, worst=0)
     print_scores(evaluation.scores.all, out)
-    print_cluster_scores([(chosen.name, result.clusters)], out)
+    gold_rows = [(f"{chosen.name}, gold incidents", result.gold_clusters)] if result.gold_clusters else []
+    print_cluster_scores([(chosen.name, result.clusters), *gold_rows], out)
     cost = evaluation.manifest.estimated_cost_usd
     use = "development" if chosen.development else "test: report only, never tune on it"
     out.print(f"golden set {chosen.name} ({use}); run stored in {evaluation.run_dir}"

@@ -96,6 +96,13 @@ class SettingOptions:
                      no_cache=self.no_cache, refresh=self.refresh)  # fmt: skip
 
 
+def judge_options(model: str | None, base_url: str | None, config: str | None) -> SettingOptions:
+    """The settings of a command that asks an LLM only a side question (`extract events --adjudicate`): its own
+    --model, --base-url and --config, every other setting option at its default (so its help lists only those)."""
+    values = {name: default for name, (_, default) in SETTING_PARAMS.items()}
+    return SettingOptions(**{**values, "model": model, "base_url": base_url, "config": config})
+
+
 def with_setting_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Add the shared settings options to `command`, which receives them as `llm: SettingOptions`."""
     signature = inspect.signature(command, eval_str=True)

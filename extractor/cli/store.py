@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from .app import app, err, guarded, settings_of
-from .options import Force, SettingOptions, with_setting_options
+from .options import Force, judge_options
 from .tables import print_events
 
 DbPath = Annotated[str, typer.Option("--db", help="The incident database (SQLite) written by `extract run --db`.")]
@@ -16,26 +16,28 @@ RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the d
 
 
 @app.command()
-@with_setting_options
 def events(
     db: DbPath,
     run: RunId = None,
     date_slack_days: Annotated[int, typer.Option(min=0, help="Days two dates may differ and still match.")] = 1,
     max_distance_km: Annotated[float, typer.Option(min=0, help="Farthest apart two located incidents may be.")] = 25.0,
-    min_affinity: Annotated[float, typer.Option(min=0, max=1, help="Agreeing evidence a pair needs to merge.")] = 0.45,
-    show: Annotated[int, typer.Option(help="Events to list (most sources first); 0 for none.")] = 20,
+    min_affinity: Annotated[
+        float, typer.Option(min=0, max=1, help="Merge confidence (agreeing fields and text) a pair needs to merge.")
+    ] = 0.45,
+    show: Annotated[int, typer.Option(min=0, help="Events to list, newest first; 0 for none.")] = 20,
     adjudicate: Annotated[
         bool, typer.Option("--adjudicate", help="Ask the LLM (--model, --base-url) about borderline pairs; cached.")
     ] = False,
-    *,
-    llm: SettingOptions,
+    model: Annotated[str | None, typer.Option(help="The judge's model (with --adjudicate).")] = None,
+    base_url: Annotated[str | None, typer.Option(help="The judge's endpoint (with --adjudicate).")] = None,
+    config: Annotated[str | None, typer.Option(help="TOML config file (default $EXTRACT_CONFIG or ./extract.toml).")] = None,
 ) -> None:
     """Merge the incidents of a run into events across articles, with stable ids and reconciled figures."""
     from ..events.rules import Rules
     from ..runner.database import rebuild_events
 
     rules = Rules(date_slack_days=date_slack_days, max_distance_km=max_distance_km, min_affinity=min_affinity)
-    judge_settings = guarded(lambda: settings_of(llm)) if adjudicate else None
+    judge_settings = guarded(lambda: settings_of(judge_options(model, base_url, config))) if adjudicate else None
     found = guarded(lambda: rebuild_events(db, run, rules, judge_settings=judge_settings))
     print_events(found, show)
 
@@ -43,13 +45,15 @@ def events(
 @app.command()
 def export(
     db: DbPath,
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or geojson.")] = "csv",
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, jsonl, geojson, acled (ACLED's columns) or gtd (GTD's core columns).")
+    ] = "csv",
     what: Annotated[str, typer.Option("--what", help="incidents (one row per incident) or events.")] = "incidents",
     output: Annotated[str, typer.Option("--output", "-o", help="Output file; '-' for stdout.")] = "-",
     run: RunId = None,
     force: Force = False,
 ) -> None:
-    """Export a run's incidents or events from the incident database as CSV, JSONL or GeoJSON."""
+    """Export a run's incidents or events from the incident database as CSV, JSONL, GeoJSON, ACLED or GTD columns."""
     from ..store.export import export_file
 
     written = guarded(lambda: export_file(db, what, fmt, output, run_id=run, force=force, stdout=sys.stdout))

@@ -220,21 +220,35 @@ def types_table(types: dict[str, Counts]) -> Table:
 
 
 def print_events(found: list[Event], show: int) -> None:
-    """How many events (on stderr), and the `show` with most sources as a table."""
+    """How many events (on stderr), the newest `show` as a table, and how many it left out."""
     shared = sum(e.n_sources > 1 for e in found)
     incidents = sum(len(e.sources) for e in found)
     err.print(f"{len(found)} events from {incidents} incidents ({shared} reported by more than one article)",
               highlight=False)  # fmt: skip
     if not show or not found:
         return
-    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources")
-    for event in sorted(found, key=lambda e: (-e.n_sources, e.date_earliest or ""))[:show]:
-        date = event.date_earliest or "?"
+    table = Table("event", "date", "place", "type", "perpetrators", "killed", "wounded", "sources", "confidence")
+    for event in sorted(found, key=_newest_first)[:show]:
+        published = _last_report(event)
+        date = event.date_earliest or (f"? (reported {published})" if published else "?")
         date += f"..{event.date_latest}" if event.date_latest and event.date_latest != event.date_earliest else ""
         place = ", ".join(p for p in (event.location, event.region, event.country) if p)
         table.add_row(event.event_id, date, place, event.attack_type, "; ".join(event.perpetrators),
-                      _count(event.killed), _count(event.wounded), str(event.n_sources))  # fmt: skip
+                      _count(event.killed), _count(event.wounded), str(event.n_sources),
+                      "" if event.confidence is None else f"{event.confidence:.2f}")  # fmt: skip
     out.print(table)
+    if len(found) > show:
+        err.print(f"{len(found) - show} older events not shown (--show N lists more)", highlight=False)
+
+
+def _last_report(event: Event) -> str:
+    return max((s.published.isoformat()[:10] for s in event.sources if s.published), default="")
+
+
+def _newest_first(event: Event) -> tuple:
+    """Newest first: by the event's date, else its latest report's publication; undated and unpublished last."""
+    day = event.date_latest or event.date_earliest or _last_report(event)
+    return (day == "", "".join(chr(0x10FFFF - ord(c)) for c in day), event.event_id)
 
 
 def _count(count) -> str:
@@ -242,16 +256,21 @@ def _count(count) -> str:
 
 
 def print_cluster_scores(rows: list[tuple[str, ClusterScores]], console: Console) -> None:
-    """A table of clustering scores, one row per run."""
+    """A table of clustering scores, one row per run, and the wrong merges beneath it."""
     table = Table("events (clustering)", "items", "gold / predicted events", "B-cubed P / R / F1",
-                  "pairwise P / R / F1", "CEAF-e P / R / F1", title="Events merged across articles vs gold event_id")
+                  "pairwise P / R / F1", "CEAF-e P / R / F1", "wrong merges",
+                  title="Events merged across articles vs gold event_id")  # fmt: skip
     for name, s in rows:
         def prf(m) -> str:
             return " / ".join("—" if v is None else f"{100 * v:.1f}" for v in (m.precision, m.recall, m.f1))
 
         table.add_row(name, str(s.items), f"{s.gold_events} / {s.predicted_events} ({s.gold_merges} to merge)",
-                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e))  # fmt: skip
+                      prf(s.bcubed), prf(s.pairwise), prf(s.ceaf_e), str(len(s.wrong_merges)))  # fmt: skip
     console.print(table)
+    for name, s in rows:
+        for key_a, gold_a, key_b, gold_b in s.wrong_merges:
+            console.print(f"wrong merge ({name}): {key_a} (gold {gold_a}) + {key_b} (gold {gold_b})", markup=False,
+                          highlight=False)  # fmt: skip
 
 
 def cost_text(cost_usd: float, unknown: int) -> str:

@@ -40,6 +40,7 @@ class ClusterScores(BaseModel):
     bcubed: PRF
     pairwise: PRF
     ceaf_e: PRF
+    wrong_merges: list[tuple[str, str, str, str]] = []  # (key a, gold a, key b, gold b): merged, gold apart
 
 
 def _prf(p: float | None, r: float | None) -> PRF:
@@ -51,6 +52,13 @@ def cluster_items(
     predictions: Mapping[str, ArticleRecord], gold: Mapping[str, GoldArticle], labels: Mapping[tuple[str, int], str]
 ) -> list[tuple[str, str]]:
     """(predicted label, gold event id) of every predicted incident aligned to a non-optional gold incident."""
+    return [(pred, true) for _, pred, true in keyed_items(predictions, gold, labels)]
+
+
+def keyed_items(
+    predictions: Mapping[str, ArticleRecord], gold: Mapping[str, GoldArticle], labels: Mapping[tuple[str, int], str]
+) -> list[tuple[str, str, str]]:
+    """(incident key "<article_id>#<n>", predicted label, gold event id) of the items of `cluster_items`."""
     items = []
     for article_id, label in gold.items():
         record = predictions.get(article_id)
@@ -58,8 +66,14 @@ def cluster_items(
             continue
         for p, g, _ in align(record.incidents, label.incidents).pairs:
             if not label.incidents[g].optional and (article_id, p) in labels:
-                items.append((labels[article_id, p], label.incidents[g].event_id))
+                items.append((f"{article_id}#{p}", labels[article_id, p], label.incidents[g].event_id))
     return items
+
+
+def wrong_merges(items: list[tuple[str, str, str]]) -> list[tuple[str, str, str, str]]:
+    """(key a, gold event a, key b, gold event b) of every pair of `keyed_items` merged into one predicted event
+    although their gold events differ."""
+    return [(ka, ga, kb, gb) for (ka, pa, ga), (kb, pb, gb) in combinations(items, 2) if pa == pb and ga != gb]
 
 
 def score_clusters(items: list[tuple[str, str]]) -> ClusterScores:

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ..errors import GoldenError, validation_text
 from ..feeds import load_feed
-from ..models import Article, GoldArticle
+from ..models import GOLD_ONLY_FIELDS, Article, ArticleRecord, GoldArticle, GroundedIncident, Provenance
 from ..resources import data_path
 
 DEFAULT_PATH = data_path("golden", "labels.jsonl")
@@ -166,3 +166,18 @@ def extend_split(frozen: dict[str, str], strata: dict[str, str]) -> dict[str, st
     themselves by `stratified_split`, so both halves grow in every stratum."""
     kept = {aid: half for aid, half in frozen.items() if aid in strata}
     return kept | stratified_split({aid: stratum for aid, stratum in strata.items() if aid not in kept})
+
+
+def oracle_records(chosen: GoldenSet) -> dict[str, ArticleRecord]:
+    """The set's gold incidents as if extracted (gold-only fields dropped, grounded), with their articles' titles,
+    links and publication dates: what merging alone is scored on."""
+    articles, gold = chosen.load()
+    provenance = Provenance(backend="oracle", model="gold", schema_hash="-")
+    return {
+        a.id: ArticleRecord(
+            article_id=a.id, title=a.title, link=a.link, published=a.published, status="ok", provenance=provenance,
+            incidents=[GroundedIncident(**i.model_dump(exclude=set(GOLD_ONLY_FIELDS)), grounded=True)
+                       for i in gold[a.id].incidents],
+        )  # fmt: skip
+        for a in articles
+    }

@@ -10,12 +10,11 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Sequence
-from itertools import combinations
 from typing import Any, Protocol
 
 from ..models import Usage
 from ..store.database import IncidentDB
-from .rules import DEFAULT_RULES, Member, Rules, affinity, compatible
+from .rules import DEFAULT_RULES, Member, Rules, compatible, merge_score
 
 MARGIN = 0.2  # pairs with affinity in [min_affinity - MARGIN, min_affinity) are borderline
 SYSTEM = (
@@ -36,12 +35,17 @@ class Judge(Protocol):
 
 
 def borderline_pairs(members: Sequence[Member], rules: Rules = DEFAULT_RULES, margin: float = MARGIN):
-    """(i, j) pairs of different articles, compatible, with affinity just under the threshold."""
+    """(i, j) candidate pairs of different articles, compatible, whose merge score (the merge's confidence) falls
+    just under the threshold: the uncertain band."""
+    from .cluster import _cosines, candidate_pairs, text_vectors
+
+    vectors = text_vectors(members) if len(members) > 1 else None
+    pairs = sorted(candidate_pairs(members, rules, vectors))
     return [
         (i, j)
-        for i, j in combinations(range(len(members)), 2)
+        for (i, j), cosine in zip(pairs, _cosines(vectors, pairs))
         if members[i].article_id != members[j].article_id
-        and rules.min_affinity - margin <= affinity(members[i], members[j]) < rules.min_affinity
+        and rules.min_affinity - margin <= merge_score(members[i], members[j], cosine, rules) < rules.min_affinity
         and compatible(members[i], members[j], rules)
     ]
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from ..models import ArticleRecord
 from ..store.database import outlet_of
-from .cluster import cluster
+from .cluster import cluster_scored
 from .figures import describe
 from .ids import assign_ids
 from .models import Event
@@ -21,16 +21,20 @@ def build_events(
 ) -> list[Event]:
     """The events of `members`, with ids kept from `previous` (incident key -> event id) where they can be, and
     `decisions` (an adjudicator's answers for member index pairs) overriding the rules."""
-    groups = [[members[i] for i in group] for group in cluster(members, rules, decisions)]
+    found = cluster_scored(members, rules, decisions)
+    groups = [[members[i] for i in group] for group in found.groups]
     ids = assign_ids(groups, previous)
-    return [Event(event_id=event_id, **describe(group)) for event_id, group in zip(ids, groups)]
+    return [
+        Event(event_id=event_id, confidence=confidence, **describe(group))
+        for event_id, group, confidence in zip(ids, groups, found.confidence)
+    ]
 
 
 def members_of(records: Sequence[ArticleRecord]) -> list[Member]:
     """Every incident of the ok records as a clustering member."""
     return [
         Member(key=f"{r.article_id}#{n}", article_id=r.article_id, incident=incident, published=r.published,
-               outlet=outlet_of(r.link))
+               outlet=outlet_of(r.link), title=r.title)
         for r in records
         if r.status == "ok"
         for n, incident in enumerate(r.incidents)

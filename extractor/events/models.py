@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from ..models import Count
+from ..models import Count, Target
 
 
 class EventSource(BaseModel):
@@ -40,17 +40,24 @@ class Event(BaseModel):
     event_id: str
     date_earliest: str | None = None
     date_latest: str | None = None
+    time_precision: int | None = Field(default=None, description="ACLED's code: 1 the day, 2 the week, 3 the month.")
     country: str | None = None
     region: str | None = None
+    admin2: str | None = None
     location: str | None = None
+    geo_precision: int | None = Field(default=None, description="ACLED's code of `location` (1 town ... 3 region).")
     latitude: float | None = None
     longitude: float | None = None
     attack_type: str = "unknown"
     perpetrators: list[str] = Field(default_factory=list)
+    targets: list[Target] = Field(default_factory=list)
     killed: Count | None = Field(default=None, description="Most conservative range the sources support.")
     wounded: Count | None = None
     sources: list[EventSource] = Field(default_factory=list)
     claims: list[AttributedClaim] = Field(default_factory=list)
+    confidence: float | None = Field(
+        default=None, description="The lowest confidence of the merges that joined its reports; None for one report."
+    )
 
     @property
     def n_sources(self) -> int:

@@ -10,23 +10,28 @@ Hard rules (all must hold for two incidents to share an event):
   `max_distance_km`; else at the finest level both name: two different named sites (a town or site that is not just
   the region's or country's name) are the same place only when their target types overlap (one outlet's
   "Air Base 101" is another's "Bamako airport": both military and aviation targets);
-- perpetrators: either side unnamed, or some name on one side matches one on the other (normalised, acronym, or
-  rapidfuzz token_set_ratio >= `name_fuzzy`).
+- perpetrators: either side unnamed, or some name on one side matches one on the other (normalised, acronym,
+  rapidfuzz token_set_ratio >= `name_fuzzy`, or both naming one state's forces: "U.S. military" ~ "Pentagon").
 
-Soft rule: a compatible pair is merged only when enough evidence agrees (`affinity` >= `min_affinity`): the same
-date counts 0.25 (dates within the slack 0.2, an undated report inside the other's window 0.1), region 0.15, named site 0.2, attack type 0.15, a shared target type 0.15, both naming perpetrators
-0.1. Two undated reports of bombings in one city are compatible but not, on that alone, one event.
+Soft rule: a compatible pair is merged only when enough evidence agrees (`merge_score` >= `min_affinity`). The
+structured `affinity`: the same date counts 0.25 (dates within the slack 0.2, an undated report inside the other's
+window 0.1), region 0.15, named site 0.2, attack type 0.15, a shared target type 0.15, both naming perpetrators 0.1.
+The reports themselves: `text_weight` times the TF-IDF cosine of headline, summary and evidence, and `names_weight`
+per kind of name (place, actor) one report gives and the other's text holds. Two undated reports of bombings in one
+city are compatible but not, on that alone, one event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
 from ..codebook.attack_types import RELATED_ATTACKS, VAGUE_ATTACKS
+from ..codebook.actors import state_words
 from ..codebook.attack_types import attack_compatible as _attack_compatible
 from ..models import Incident
 from ..text.normalize import fold, normalize_name
@@ -43,6 +48,12 @@ class Rules:
     max_distance_km: float = 25.0  # incidents with coordinates farther apart are different events
     name_fuzzy: float = 85.0  # rapidfuzz token_set_ratio for two perpetrator names to be the same actor
     min_affinity: float = 0.45  # compatible pairs with less agreeing evidence than this are not merged
+    min_cosine: float = 0.25  # a pair the structured affinity alone does not merge needs this much shared text (tuned on news-dev)
+    text_weight: float = 0.6  # how much the reports' TF-IDF cosine adds to the structured affinity (tuned on news-dev)
+    names_weight: float = 0.1  # added per kind of named thing (place, actor) one report names and the other's text has
+    max_block: int = 200  # a (country, day) block larger than this yields no pairs (the text blocks still do)
+    rare_terms: int = 8  # each report's highest-weighted shared TF-IDF terms that make text blocks
+    max_postings: int = 100  # a term in more reports than this is not rare: it makes no block
     related_attacks: tuple[frozenset[str], ...] = field(default=RELATED_ATTACKS)
 
 
@@ -59,6 +70,12 @@ class Member:
     published: dt.datetime | None = None
     outlet: str | None = None
     incident_id: str | None = None
+    title: str | None = None  # the article's headline, read with the incident's summary and evidence
+
+    @property
+    def text(self) -> str:
+        """What the report says about the incident: its headline, the summary and the evidence quotes."""
+        return " ".join([self.title or "", self.incident.summary, *self.incident.evidence])
 
 
 def attack_compatible(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
@@ -66,12 +83,21 @@ def attack_compatible(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
 
 
 def date_interval(member: Member, rules: Rules = DEFAULT_RULES) -> tuple[dt.date, dt.date] | None:
-    """The days the incident may have happened on; None when nothing bounds it."""
-    date = member.incident.date
-    if date:
+    """The days the incident may have happened on: its date, widened by its `time_precision` (a week, a month); an
+    undated incident (or one dated only by its article's publication) the `undated_window_days` before the
+    publication; None when nothing bounds it."""
+    inc = member.incident
+    date = inc.date
+    if date and not (getattr(inc, "date_source", None) == "published" and member.published):
         day = dt.date.fromisoformat(date)
+        precision = getattr(inc, "time_precision", None)
+        if precision == 3:  # only the month is known
+            last = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+            return day.replace(day=1), last
+        if precision == 2:  # only the week is known
+            return day - dt.timedelta(days=3), day + dt.timedelta(days=3)
         return day, day
-    if member.published:
+    if member.published:  # undated, or dated only by its article's publication
         last = member.published.date()
         return last - dt.timedelta(days=rules.undated_window_days), last
     return None
@@ -136,7 +162,20 @@ def names_match(a: str, b: str, rules: Rules = DEFAULT_RULES) -> bool:
     if na == nb or fuzz.token_set_ratio(na, nb) >= rules.name_fuzzy:
         return True
     initials = [("".join(w[0] for w in n.split() if w not in {"al", "wal", "of", "and"}), m) for n, m in ((na, nb), (nb, na))]
-    return any(len(m) >= 2 and " " not in m and i.startswith(m) for i, m in initials)
+    if any(len(m) >= 2 and " " not in m and i.startswith(m) for i, m in initials):
+        return True
+    state = state_of(a)
+    return state is not None and state == state_of(b)
+
+
+@functools.lru_cache(maxsize=4096)
+def state_of(name: str) -> str | None:
+    """The country whose state forces `name` names ("U.S. military", "United States", "the Pentagon" -> "US"),
+    else None (a group's name)."""
+    from ..geo.gazetteer import country_code
+
+    code, rest = state_words(name)
+    return code or (country_code(rest) if rest else None)
 
 
 def perpetrators_compatible(a: Incident, b: Incident, rules: Rules = DEFAULT_RULES) -> bool:
@@ -173,6 +212,38 @@ def affinity(a: Member, b: Member) -> float:
         0.1 * bool(x.perpetrators and y.perpetrators),
     ]
     return round(float(sum(parts)), 6)
+
+
+def shared_names(a: Member, b: Member) -> int:
+    """Kinds of named things (a place finer than the country; a perpetrator) that one report names and the other's
+    text also holds: 0, 1 or 2."""
+    kinds = 0
+    for names in (_places, _actors):
+        if any(fold(name) in fold(other.text) for one, other in ((a, b), (b, a)) for name in names(one.incident)):
+            kinds += 1
+    return kinds
+
+
+def _places(incident: Incident) -> list[str]:
+    return [n for n in (fine_location(incident), getattr(incident, "admin2", None)) if n and len(n) > 3]
+
+
+def _actors(incident: Incident) -> list[str]:
+    return [p.name for p in incident.perpetrators if len(p.name) > 3]
+
+
+def merge_score(a: Member, b: Member, cosine: float, rules: Rules = DEFAULT_RULES) -> float:
+    """The confidence that two compatible reports of different articles are one event: the structured `affinity`,
+    plus `text_weight` times the TF-IDF cosine of their texts, plus `names_weight` per kind of shared name, capped
+    at 1; merged when at least `min_affinity`. A pair whose structured affinity alone falls short stays just under
+    the threshold (the uncertain band `--adjudicate` asks) when its texts share little (cosine under `min_cosine`)
+    or when either report has neither a date nor a publication date (nothing bounds when it happened)."""
+    agreement = affinity(a, b)
+    score = min(1.0, agreement + rules.text_weight * cosine + rules.names_weight * shared_names(a, b))
+    timed = date_interval(a, rules) is not None and date_interval(b, rules) is not None
+    if agreement < rules.min_affinity and (cosine < rules.min_cosine or not timed):
+        score = min(score, rules.min_affinity - 1e-6)  # too little shared text, or nothing says when: not on text
+    return round(score, 6)
 
 
 def duplicates(a: Member, b: Member) -> bool:

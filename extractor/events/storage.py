@@ -16,7 +16,7 @@ from .rules import DEFAULT_RULES, Member, Rules
 
 def load_members(db: IncidentDB, run_id: str) -> list[Member]:
     rows = db.query(
-        "SELECT i.incident_id, i.incident_key, i.article_id, i.json, a.published, a.outlet FROM incidents i "
+        "SELECT i.incident_id, i.incident_key, i.article_id, i.json, a.published, a.outlet, a.title FROM incidents i "
         "JOIN articles a USING (article_id) JOIN extractions e USING (extraction_id) "
         "WHERE i.run_id = ? AND e.status = 'ok' ORDER BY a.published, i.incident_key",
         [run_id],
@@ -24,7 +24,7 @@ def load_members(db: IncidentDB, run_id: str) -> list[Member]:
     return [
         Member(key=r["incident_key"], article_id=r["article_id"], incident=GroundedIncident.model_validate_json(r["json"]),
                published=dt.datetime.fromisoformat(r["published"]) if r["published"] else None, outlet=r["outlet"],
-               incident_id=r["incident_id"])
+               incident_id=r["incident_id"], title=r["title"])
         for r in rows
     ]
 
@@ -51,7 +51,9 @@ def update_events(
         published = sorted(s.published.isoformat() for s in event.sources if s.published)
         rows.append({
             "event_id": event.event_id, "date_earliest": event.date_earliest, "date_latest": event.date_latest,
-            "country": event.country, "region": event.region, "location": event.location,
+            "time_precision": event.time_precision, "country": event.country, "region": event.region,
+            "admin2": event.admin2, "location": event.location, "geo_precision": event.geo_precision,
+            "targets": "; ".join(f"{t.type}: {t.description}" for t in event.targets), "confidence": event.confidence,
             "latitude": event.latitude, "longitude": event.longitude, "attack_type": event.attack_type,
             "perpetrators": "; ".join(event.perpetrators),
             "killed_min": event.killed.min if event.killed else None,
@@ -76,11 +78,14 @@ def load_events(db: IncidentDB, run_id: str | None = None) -> list[Event]:
     run_id = run_id or db.current_run()
     events = []
     for r in db.query("SELECT * FROM events WHERE run_id = ? ORDER BY date_earliest, event_id", [run_id]):
+        targets = [dict(zip(("type", "description"), t.split(": ", 1))) for t in (r["targets"] or "").split("; ") if t]
         killed = {"min": r["killed_min"], "max": r["killed_max"]} if r["killed_min"] is not None else None
         wounded = {"min": r["wounded_min"], "max": r["wounded_max"]} if r["wounded_min"] is not None else None
         events.append(Event(
             event_id=r["event_id"], date_earliest=r["date_earliest"], date_latest=r["date_latest"],
-            country=r["country"], region=r["region"], location=r["location"], latitude=r["latitude"],
+            time_precision=r["time_precision"], country=r["country"], region=r["region"], admin2=r["admin2"],
+            location=r["location"], geo_precision=r["geo_precision"], targets=targets, confidence=r["confidence"],
+            latitude=r["latitude"],
             longitude=r["longitude"], attack_type=r["attack_type"],
             perpetrators=[p for p in (r["perpetrators"] or "").split("; ") if p], killed=killed, wounded=wounded,
             sources=json.loads(r["figures"] or "[]"), claims=json.loads(r["claims"] or "[]"),

@@ -26,11 +26,21 @@ if TYPE_CHECKING:
 
 
 def cluster_scores_of(predictions: dict[str, ArticleRecord], gold: dict[str, GoldArticle]) -> ClusterScores:
-    """The event-clustering scores of a run's predictions (records by article id) against gold event ids."""
-    from ..evaluation.clusters import cluster_items, score_clusters
+    """The event-clustering scores of a run's predictions (records by article id) against gold event ids, with the
+    wrong merges listed."""
+    from ..evaluation.clusters import keyed_items, score_clusters, wrong_merges
     from ..events.build import event_labels
 
-    return score_clusters(cluster_items(predictions, gold, event_labels(list(predictions.values()))))
+    items = keyed_items(predictions, gold, event_labels(list(predictions.values())))
+    scores = score_clusters([(p, g) for _, p, g in items])
+    return scores.model_copy(update={"wrong_merges": wrong_merges(items)})
+
+
+def gold_cluster_scores(golden: GoldenSet) -> ClusterScores:
+    """The merging alone: the clustering scores of a set's gold incidents, as if extracted."""
+    from ..evaluation.golden import oracle_records
+
+    return cluster_scores_of(oracle_records(golden), golden.gold())
 
 
 def run_cluster_scores(run_dir: Path | str, gold: dict[str, GoldArticle]) -> ClusterScores:
@@ -48,6 +58,7 @@ class SetEvaluation:
     golden: GoldenSet
     evaluation: Evaluation
     clusters: ClusterScores
+    gold_clusters: ClusterScores | None = None  # the merging of the set's gold incidents
 
     def to_dict(self) -> dict[str, Any]:
         """The run folder, the manifest and the scores, as JSON values."""
@@ -83,7 +94,8 @@ def evaluate_golden(
             work = evaluate_set(prepared.settings, prepared.template, prepared.cache, golden, runs_dir=runs_dir,
                                 name=run_name, price_per_million=price_per_million, on_record=hooks.record)  # fmt: skip
             evaluation = _finished(work, hooks)
-            results.append(SetEvaluation(golden, evaluation, run_cluster_scores(evaluation.run_dir, golden.gold())))
+            results.append(SetEvaluation(golden, evaluation, run_cluster_scores(evaluation.run_dir, golden.gold()),
+                                         gold_cluster_scores(golden)))
         return results
     finally:
         prepared.cache.close()

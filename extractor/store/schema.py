@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -137,8 +137,27 @@ ALTER TABLE incidents ADD COLUMN time_precision INTEGER;
 ALTER TABLE incidents ADD COLUMN date_source TEXT;
 """
 
+# Version 5: events carry what analysts filter on (ACLED's precision codes, the second-level division, the targets)
+# and how sure the merge was (the lowest confidence of the merges that joined its incidents; null for one report).
+_V5 = """
+ALTER TABLE events ADD COLUMN time_precision INTEGER;
+ALTER TABLE events ADD COLUMN geo_precision INTEGER;
+ALTER TABLE events ADD COLUMN admin2 TEXT;
+ALTER TABLE events ADD COLUMN targets TEXT;
+ALTER TABLE events ADD COLUMN confidence REAL;
+DROP VIEW events_view;
+CREATE VIEW events_view AS
+SELECT e.event_id, e.date_earliest, e.date_latest, e.time_precision, e.country, e.region, e.admin2, e.location,
+       e.geo_precision, e.attack_type, e.perpetrators, e.targets, e.killed_min, e.killed_max, e.wounded_min,
+       e.wounded_max, e.n_sources, e.n_outlets, e.n_incidents, e.confidence, e.first_published, e.last_published,
+       (SELECT group_concat(DISTINCT a.outlet) FROM event_incidents ei JOIN articles a USING (article_id)
+        WHERE ei.run_id = e.run_id AND ei.event_id = e.event_id) AS outlets,
+       e.latitude, e.longitude, e.run_id
+FROM events e WHERE e.run_id = (SELECT run_id FROM current_run);
+"""
+
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",

@@ -45,7 +45,14 @@ CSV_COLUMNS = [
     "evidence",
     "model",
     "prompt_hash",
+    "outlet",
+    "incident_id",
+    "event_id",
+    "run_id",
 ]
+"""The one CSV of incidents: `run --format csv` and `export --format csv` (incidents) both write these columns the same
+way (booleans True/False, counts as min/max, lists joined by "; ", evidence by " | ", claims as JSON). The last three
+only the incident database knows: `run` leaves them empty."""
 
 
 class RecordWriter(Protocol):
@@ -69,6 +76,28 @@ class JsonlWriter:
             self._stream.close()
 
 
+def record_rows(record: ArticleRecord, ids: dict[int, dict[str, str]] | None = None) -> list[dict[str, object]]:
+    """The CSV rows of one record: a row per incident, or one row carrying a failed or skipped article's reason.
+    `ids` (incident index -> incident_id, event_id, run_id) fills the database's columns."""
+    from .database import outlet_of  # sqlite-utils stays off the path of a run without --db
+
+    base = {
+        "article_id": record.article_id,
+        "title": record.title,
+        "link": record.link or "",
+        "published": record.published.isoformat() if record.published else "",
+        "status": record.status,
+        "error": record.error or record.skip_reason or "",
+        "model": record.provenance.model,
+        "prompt_hash": record.provenance.prompt_hash or "",
+        "outlet": outlet_of(record.link) or "",
+    }
+    rows: list[dict[str, object]] = [base] if record.status != "ok" else []
+    for index, incident in enumerate(record.incidents):
+        rows.append({**base, **_incident_row(index, incident), **(ids or {}).get(index, {})})
+    return rows
+
+
 class CsvWriter:
     """A row per incident (a failed article gets one row carrying its error), flushed per article."""
 
@@ -79,20 +108,8 @@ class CsvWriter:
             self._csv.writeheader()
 
     def write(self, record: ArticleRecord) -> None:
-        base = {
-            "article_id": record.article_id,
-            "title": record.title,
-            "link": record.link,
-            "published": record.published.isoformat() if record.published else "",
-            "status": record.status,
-            "error": record.error or record.skip_reason or "",
-            "model": record.provenance.model,
-            "prompt_hash": record.provenance.prompt_hash or "",
-        }
-        if record.status != "ok":
-            self._csv.writerow(base)
-        for index, incident in enumerate(record.incidents):
-            self._csv.writerow({**base, **_incident_row(index, incident)})
+        for row in record_rows(record):
+            self._csv.writerow(row)
         self._stream.flush()
 
     def close(self) -> None:
