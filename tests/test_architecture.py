@@ -25,7 +25,10 @@ ALLOWED = {
     "events": {"text", "codebook", "llm", "store"},  # incidents -> events across articles
     "evaluation": {"text", "feeds", "llm", "pipeline", "store"},  # never baseline: the judge owns its data
     "review": {"text", "feeds", "store", "events", "evaluation"},  # the HTML review page
-    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "review"},
+    # the HTTP API, the feed scheduler and the work queue: every stage but the CLI
+    "service": {"text", "geo", "codebook", "feeds", "llm", "baseline", "pipeline", "store", "events", "evaluation",
+                "review"},
+    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "review", "service"},
 }
 # Third-party libraries that only one stage may import.
 OWNERS = {
@@ -36,6 +39,10 @@ OWNERS = {
     "diskcache": "pipeline",
     "sqlite_utils": "store",
     "jinja2": "review",
+    "fastapi": "service",
+    "starlette": "service",
+    "uvicorn": "service",
+    "prometheus_client": "service",
 }
 
 

@@ -1,0 +1,102 @@
+"""`serve` (the API on uvicorn, with the worker and scheduler in its lifespan) and `watch` (the worker and the
+scheduler alone, for a command line without cron). Both stop gracefully on SIGTERM / Ctrl-C: no new work,
+in-flight articles finished, events rebuilt."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import ConfigError
+from ..store import work
+from .config import ServiceConfig
+from .runtime import Runtime
+
+log = logging.getLogger("extractor.service")
+
+
+def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) -> None:
+    """Run the service until SIGTERM or Ctrl-C (uvicorn's graceful shutdown drains the queue worker)."""
+    import uvicorn
+
+    from .api import create_app
+
+    config.check()
+    runtime = Runtime(config)
+    if on_ready:
+        on_ready(f"serving {config.db} (run {runtime.run_id}) on http://{config.host}:{config.port}"
+                 + (f"; {runtime.requeued} unfinished article(s) queued again" if runtime.requeued else ""))  # fmt: skip
+    app = create_app(runtime)
+    server = uvicorn.Server(uvicorn.Config(
+        app, host=config.host, port=config.port, log_level="warning", access_log=False, proxy_headers=False,
+        server_header=False, timeout_graceful_shutdown=int(config.drain_timeout_s), lifespan="on",
+    ))  # fmt: skip  (uvicorn's access log is off: a request line never carries a token, but keep logs lean)
+    try:
+        server.run()
+    except OSError as exc:  # the port is taken, the address is not ours
+        raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
+    finally:
+        asyncio.run(runtime.close())
+    if not server.started:
+        raise ConfigError(f"cannot listen on {config.host}:{config.port} (address in use?)")
+
+
+@dataclass
+class WatchSummary:
+    feeds: int = 0
+    polls: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    queued: int = 0
+    done: int = 0
+
+
+def watch(config: ServiceConfig, feeds: list[str], every_s: int, *, once: bool = False,
+          on_ready: Callable[[str], None] | None = None) -> WatchSummary:  # fmt: skip
+    """Subscribe `feeds` (URLs or files) in the database at `every_s` seconds and keep them extracted: with `once`,
+    poll each once, extract what is new, rebuild the events and return; else until SIGTERM / Ctrl-C."""
+    if not feeds:
+        raise ConfigError("give at least one feed URL or file to watch")
+    runtime = Runtime(config)
+    return asyncio.run(_watch(runtime, feeds, every_s, once, on_ready))
+
+
+async def _watch(runtime: Runtime, feeds: list[str], every_s: int, once: bool, on_ready) -> WatchSummary:
+    summary = WatchSummary(feeds=len(feeds))
+    try:
+        subscribed = [runtime.write_sync(lambda db, url=url: work.ensure_feed(db, url, every_s)) for url in feeds]
+        before = work.queue_counts(runtime.reader())
+        if on_ready:
+            on_ready(f"watching {len(feeds)} feed(s) every {every_s} s into {runtime.path} (run {runtime.run_id})")
+        await runtime.start(scheduler=not once)
+        if once:
+            for feed in subscribed:
+                full = runtime.write_sync(lambda db, f=feed: work.due_feeds(db, _far_future()))
+                row = next(r for r in full if r["feed_id"] == feed["feed_id"])
+                status = await runtime.poll_once(row)
+                summary.polls += 1
+                summary.not_modified += status == "not_modified"
+                summary.failed += status in ("error", "failing")
+            await runtime.drain()
+        else:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+        await runtime.stop()
+        after = work.queue_counts(runtime.reader())
+        summary.queued = sum(after.values()) - sum(before.values())
+        summary.done = after["done"] - before["done"]
+        return summary
+    finally:
+        await runtime.close()
+
+
+def _far_future():
+    import datetime as dt
+
+    return dt.datetime(9999, 1, 1, tzinfo=dt.timezone.utc)
