@@ -312,3 +312,20 @@ def test_health_metrics_openapi_and_review(client, loaded, runtime) -> None:
     page = client.get("/review", headers=AUTH)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "Bamako" in page.text and "<script" in page.text
+
+
+def test_serve_refuses_to_start_open_or_with_a_weak_token(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    monkeypatch.delenv("EXTRACT_API_TOKENS", raising=False)
+    runner = CliRunner()
+    db = tmp_path / "never.db"
+    for args, message in ((["--host", "127.0.0.1"], "no API token"),
+                          (["--host", "0.0.0.0", "--no-auth"], "refused on 0.0.0.0"),
+                          (["--token", "weak"], "shorter than")):  # fmt: skip
+        result = runner.invoke(app, ["serve", "--db", str(db), "--model", "baseline", *args])
+        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+        assert "weak" not in result.output.replace("weak token", "")
+    assert not db.exists()

@@ -75,6 +75,7 @@ class Runtime:
         self._tasks: list[asyncio.Task] = []
         self._polls: set[asyncio.Task] = set()
         self.closed = False
+        self.left_queued = 0
 
     # -- database access ------------------------------------------------------------------------------------------
 
@@ -128,6 +129,7 @@ class Runtime:
         await asyncio.gather(*pending, *self._polls, return_exceptions=True)
         if self.events_dirty:
             await self.rebuild_events()
+        self.left_queued = (await self.write(work.queue_counts))["queued"]
 
     async def close(self) -> None:
         if self.closed:

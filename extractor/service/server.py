@@ -5,8 +5,10 @@ in-flight articles finished, events rebuilt."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -30,7 +32,24 @@ def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) 
         on_ready(f"serving {config.db} (run {runtime.run_id}) on http://{config.host}:{config.port}"
                  + (f"; {runtime.requeued} unfinished article(s) queued again" if runtime.requeued else ""))  # fmt: skip
     app = create_app(runtime)
-    server = uvicorn.Server(uvicorn.Config(
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, whose graceful stop on SIGTERM / Ctrl-C ends the process normally (exit 0) instead of
+        raising the signal again once drained."""
+
+        @contextlib.contextmanager
+        def capture_signals(self):
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+
+    server = Server(uvicorn.Config(
         app, host=config.host, port=config.port, log_level="warning", access_log=False, proxy_headers=False,
         server_header=False, timeout_graceful_shutdown=int(config.drain_timeout_s), lifespan="on",
     ))  # fmt: skip  (uvicorn's access log is off: a request line never carries a token, but keep logs lean)
@@ -42,6 +61,9 @@ def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) 
         asyncio.run(runtime.close())
     if not server.started:
         raise ConfigError(f"cannot listen on {config.host}:{config.port} (address in use?)")
+    if on_ready:
+        left = runtime.left_queued
+        on_ready("stopped: in-flight articles finished" + (f"; {left} queued for the next start" if left else ""))
 
 
 @dataclass
