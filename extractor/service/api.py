@@ -30,6 +30,9 @@ from .schemas import (
     FeedPage,
     Health,
     IncidentPage,
+    JudgementIn,
+    JudgementOut,
+    JudgementPage,
 )
 
 log = logging.getLogger("extractor.service")
@@ -260,6 +263,62 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
         if not runtime.write_sync(lambda db: work.delete_feed(db, feed_id)):
             raise HTTPException(404, "no such feed")
         return Response(status_code=204)
+
+    # -- judgements -----------------------------------------------------------------------------------------------
+
+    @app.post("/v1/judgements", response_model=JudgementOut, status_code=201, dependencies=Write, tags=["judgements"])
+    def judge(body: JudgementIn) -> JudgementOut:
+        """Mark an incident of the current run correct or wrong (with a reason), correct one of its fields, or flag
+        an incident the run missed (a sentence of the article); stored with who and when."""
+        from ..errors import GoldenError
+        from ..evaluation.judged import corrected, missed
+        from ..store.judgements import add_judgement
+
+        db = runtime.reader()
+        found = db.query("SELECT text, content_hash FROM articles WHERE article_id = ?", [body.article_id])
+        if not found:
+            raise HTTPException(404, "no such article")
+        text, digest = found[0]["text"], found[0]["content_hash"]
+        try:
+            if body.verdict == "missed":
+                if body.incident_id is not None:
+                    raise GoldenError("a missed incident has no incident_id: give the sentence that reports it")
+                if not body.sentence or " ".join(body.sentence.split()) not in " ".join(text.split()):
+                    raise GoldenError("sentence: give a passage of the article's text that reports the incident")
+                if body.value is not None and not isinstance(body.value, dict):
+                    raise GoldenError("value: the missed incident's fields, as an object")
+                missed(body.sentence, body.value)
+            else:
+                rows = db.query("SELECT json FROM incidents WHERE incident_id = ? AND article_id = ? AND run_id = ?",
+                                [body.incident_id, body.article_id, runtime.run_id])  # fmt: skip
+                if not rows:
+                    raise GoldenError("incident_id: not an incident of this article in the current run")
+                if body.verdict == "wrong" and body.reason is None:
+                    raise GoldenError("reason: say why the incident is wrong")
+                if body.verdict == "corrected":
+                    if body.field is None:
+                        raise GoldenError("field: name the field corrected")
+                    corrected(json.loads(rows[0]["json"]), body.field, body.value)
+        except GoldenError as exc:
+            raise HTTPException(422, str(exc)) from None
+        row = runtime.write_sync(lambda w: add_judgement(
+            w, runtime.run_id, body.article_id, digest, verdict=body.verdict, reviewer=body.reviewer,
+            incident_id=body.incident_id, reason=body.reason, field=body.field, value=body.value,
+            sentence=body.sentence,
+        ))  # fmt: skip
+        return JudgementOut(**row)
+
+    @app.get("/v1/judgements", response_model=JudgementPage, dependencies=Read, tags=["judgements"])
+    def list_judgements(article_id: Annotated[str | None, Query(max_length=2000)] = None, cursor: Cursor = None,
+                        limit: Limit = 100) -> JudgementPage:  # fmt: skip
+        """The current run's judgements, oldest first (of one article with `article_id`)."""
+        from ..store.judgements import list_judgements as listed
+
+        after = decode_cursor(cursor, int) or 0
+        rows = listed(runtime.reader(), runtime.run_id, article_id=article_id, after=after, limit=limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return JudgementPage(items=rows, next=encode_cursor(rows[-1]["judgement_id"]) if more else None)
 
     # -- operations -----------------------------------------------------------------------------------------------
 

@@ -174,3 +174,39 @@ class Health(BaseModel):
     status: Literal["ok", "paused"]
     run_id: str
     queue: dict[str, int]
+
+
+class JudgementIn(BaseModel):
+    """A reviewer's judgement of one incident of an article (correct, wrong with a reason, a field corrected) or an
+    incident the run missed (the sentence that reports it; `value` may give its fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    article_id: str = Field(min_length=1, max_length=2000)
+    incident_id: str | None = Field(default=None, max_length=64)
+    verdict: Literal["correct", "wrong", "corrected", "missed"]
+    reason: Literal["not_an_incident", "not_in_article", "duplicate", "out_of_scope", "wrong_fields", "other"] | None = None
+    field: str | None = Field(default=None, max_length=64)
+    value: Any = None
+    sentence: str | None = Field(default=None, min_length=1, max_length=5000)
+    reviewer: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")
+
+
+class JudgementOut(BaseModel):
+    judgement_id: int
+    run_id: str
+    article_id: str
+    content_hash: str
+    incident_id: str | None = None
+    verdict: str
+    reason: str | None = None
+    field: str | None = None
+    value: Any = None
+    sentence: str | None = None
+    reviewer: str
+    created_at: str
+
+
+class JudgementPage(BaseModel):
+    items: list[JudgementOut]
+    next: str | None

@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -152,9 +152,23 @@ CREATE TABLE work_queue (
 CREATE INDEX idx_work_queue_state ON work_queue(state, item_id);
 """
 
+# Version 5: reviewers' judgements (`POST /v1/judgements`): an incident marked correct or wrong (with a reason), a
+# field corrected, or an incident the run missed (the sentence that reports it); who and when, and the content hash
+# of the article as judged, so a judgement of an article that changed since is not applied to its new version.
+_V5 = """
+CREATE TABLE judgements (
+    judgement_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    article_id TEXT NOT NULL REFERENCES articles(article_id),
+    content_hash TEXT NOT NULL, incident_id TEXT, verdict TEXT NOT NULL, reason TEXT, field TEXT, value TEXT,
+    sentence TEXT, reviewer TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE INDEX idx_judgements_article ON judgements(run_id, article_id);
+"""
+
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",
-                        "event_incidents", "adjudications", "feeds", "work_queue"})  # fmt: skip
+                        "event_incidents", "adjudications", "feeds", "work_queue", "judgements"})  # fmt: skip
