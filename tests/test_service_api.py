@@ -247,7 +247,20 @@ def test_incidents_as_geojson(client, loaded) -> None:
     assert all(f["geometry"]["type"] == "Point" for f in located)
 
 
-def test_events_are_rebuilt_after_an_extract_and_paginate(client, loaded) -> None:
+def test_events_are_rebuilt_after_an_extract_and_paginate(tmp_path: Path, golden_articles) -> None:
+    import time
+
+    live = make_runtime(tmp_path / "live", tick_s=0.02)
+    with TestClient(create_app(live)) as client:  # the worker runs: it rebuilds the events once idle
+        body = {"articles": [article_json(a) for a in golden_articles]}
+        assert client.post("/v1/extract", json=body, headers=AUTH).status_code == 200
+        deadline = time.monotonic() + 60
+        while not client.get("/v1/events", headers=AUTH).json()["items"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check_events(client)
+
+
+def check_events(client) -> None:
     events = all_pages(client, "/v1/events", limit=2)
     assert events and all(e["n_incidents"] >= 1 and isinstance(e["figures"], list) for e in events)
     assert len({e["event_id"] for e in events}) == len(events)

@@ -21,7 +21,7 @@ pytest.importorskip("uvicorn")
 
 from bench.fake_server import FakeConfig, FakeServer, article_key  # noqa: E402
 
-from .feed_server import FeedServer, attack_items, rss  # noqa: E402
+from bench.feed_server import FeedServer, attack_items, rss  # noqa: E402
 
 TOKEN = "e2e-token-0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

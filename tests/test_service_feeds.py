@@ -16,7 +16,7 @@ from extractor.service.runtime import Runtime
 from extractor.store import work
 from extractor.store.database import open_db
 
-from .feed_server import FeedServer, attack_items, rss
+from bench.feed_server import FeedServer, attack_items, rss
 
 
 def make_runtime(tmp_path: Path, **overrides) -> Runtime:

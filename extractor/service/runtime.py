@@ -53,6 +53,7 @@ class Runtime:
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[IncidentDB] = []
+        self._readers_lock = threading.Lock()
         self.pipeline = pipeline or Pipeline.from_options(
             config.settings, config.config_file, prompt=config.prompt, cache_dir=config.cache_dir,
             no_cache=config.no_cache,
@@ -91,7 +92,7 @@ class Runtime:
         db = getattr(self._local, "db", None)
         if db is None:
             db = self._local.db = open_db(self.path, create=False)
-            with self._lock:
+            with self._readers_lock:  # not the writer's lock: a reader never waits for a write
                 self._readers.append(db)
         return db
 
@@ -136,9 +137,10 @@ class Runtime:
             return
         self.closed = True
         await self.pipeline.aclose()
-        with self._lock:
+        with self._readers_lock:
             for db in self._readers:
                 db.close()
+        with self._lock:
             self.writer.close()
 
     async def drain(self) -> None:
@@ -229,7 +231,8 @@ class Runtime:
 
     async def extract_now(self, articles: list[Article]) -> list[ArticleRecord]:
         """POST /v1/extract: each article's record, extracted now (or as stored, when this content was extracted
-        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through."""
+        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. The
+        events follow when the worker is next idle (a rebuild reads the whole run: never one per request)."""
         from ..store.database import content_hash
 
         records = []
@@ -246,8 +249,7 @@ class Runtime:
                 self.metrics.record(record)
                 self.events_dirty = True
             records.append(record)
-        if self.events_dirty and not self.in_flight:
-            await self.rebuild_events()
+        self.wake()  # the worker rebuilds the events once the queue is idle
         return records
 
     # -- the feed scheduler ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""A local feed server for the service's tests: RSS documents on 127.0.0.1 with ETag and Last-Modified, answering
+"""A local feed server for tests and benchmarks: RSS documents on 127.0.0.1 with ETag and Last-Modified, answering
 conditional GETs with 304, counting what it was asked, and noting the most requests it had in flight at once."""
 
 from __future__ import annotations
