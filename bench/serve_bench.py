@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -57,12 +58,17 @@ def start(db: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the service did not start")
 
 
+TOWNS = ("Bamako", "Niamey", "Mogadishu", "Kabul", "Gao", "Mopti", "Kidal", "Diffa", "Maiduguri", "Baidoa")
+
+
 def fill(base: str, n: int) -> None:
-    items = attack_items(n, prefix="seed")
+    """n articles, about ten a day over n/10 days in ten towns (events of a few articles each, as in real news)."""
+    items = attack_items(n, prefix="seed", towns=TOWNS)
+    day0 = datetime(2024, 9, 20, 8, tzinfo=timezone.utc)
     with httpx.Client(timeout=300, headers=AUTH) as client:
         for start_at in range(0, n, 50):
-            batch = [{"id": g, "title": t, "text": x, "published": "2024-09-20T08:00:00+00:00"}
-                     for g, t, x in items[start_at:start_at + 50]]  # fmt: skip
+            batch = [{"id": g, "title": t, "text": x, "published": (day0 - timedelta(days=(start_at + k) // 10)).isoformat()}
+                     for k, (g, t, x) in enumerate(items[start_at:start_at + 50])]  # fmt: skip
             response = client.post(f"{base}/v1/extract", json={"articles": batch})
             response.raise_for_status()
 
@@ -116,11 +122,12 @@ def main() -> None:
             t0 = time.perf_counter()
             fill(base, args.articles)
             filled = time.perf_counter() - t0
-            incidents = httpx.get(f"{base}/metrics", headers=AUTH).text
+            incidents = httpx.get(f"{base}/metrics", headers=AUTH, timeout=60).text
             feeds.documents["/watch.xml"] = rss(attack_items(args.feed_items, prefix="watch"))
-            httpx.post(f"{base}/v1/feeds", json={"url": f"{feeds.base_url}/watch.xml", "interval": 5}, headers=AUTH)
+            httpx.post(f"{base}/v1/feeds", json={"url": f"{feeds.base_url}/watch.xml", "interval": 5}, headers=AUTH,
+                       timeout=60).raise_for_status()
             latencies, errors, elapsed = asyncio.run(load(base, args.clients, args.requests))
-            health = httpx.get(f"{base}/health").json()
+            health = httpx.get(f"{base}/health", timeout=60).json()
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=120)

@@ -223,8 +223,12 @@ class Runtime:
 
         self.events_dirty = False
         self._events_at = time.monotonic()
+        def rebuild() -> None:  # on a connection of its own: the service's writes do not wait for the clustering
+            with open_db(self.path, create=False) as db:
+                update_events(db, self.run_id)
+
         try:
-            await self.write(lambda db: update_events(db, self.run_id))
+            await asyncio.to_thread(rebuild)
         except StoreError as exc:
             log.warning("events not rebuilt: %s", exc)
             self.events_dirty = True
