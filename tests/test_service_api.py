@@ -342,3 +342,31 @@ def test_serve_refuses_to_start_open_or_with_a_weak_token(tmp_path: Path, monkey
         assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
         assert "weak" not in result.output.replace("weak token", "")
     assert not db.exists()
+
+
+def test_a_down_endpoint_is_503_with_retry_after_and_nothing_stored(client, runtime, golden_articles) -> None:
+    from extractor.errors import EndpointUnavailable
+
+    async def down(article):
+        raise EndpointUnavailable("endpoint http://127.0.0.1:9/v1 cannot be reached")
+
+    runtime.pipeline.extract = down
+    response = client.post("/v1/extract", json=article_json(golden_articles[0]), headers=AUTH)
+    assert response.status_code == 503 and response.headers["retry-after"] == "30"
+    assert runtime.reader().query("SELECT count(*) AS n FROM extractions")[0]["n"] == 0
+
+
+def test_the_config_never_shows_its_tokens(tmp_path: Path) -> None:
+    config = ServiceConfig(db=tmp_path / "x.db", tokens=(TOKEN,))
+    assert TOKEN not in repr(config) and TOKEN not in str(config)
+
+
+def test_the_rate_limiter_refills_and_forgets_idle_callers() -> None:
+    from extractor.service.auth import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])  # one a second, bursts of 60
+    assert all(limiter.take("a") == 0 for _ in range(60))
+    assert limiter.take("a") == pytest.approx(1.0)
+    now[0] += 2.0
+    assert limiter.take("a") == 0 and limiter.take("a") == 0 and limiter.take("a") > 0

@@ -37,6 +37,9 @@ class TokenCheck:
         return found
 
 
+MAX_CALLERS = 10_000
+
+
 class RateLimiter:
     """`per_minute` requests per caller, in bursts of up to `per_minute`; `take` says how long to wait (0: go)."""
 
@@ -53,6 +56,9 @@ class RateLimiter:
             return 0.0
         now = self.clock()
         with self._lock:
+            if len(self._buckets) > MAX_CALLERS:  # many addresses (public reads): forget the callers back to full
+                full_after = self.capacity / self.rate
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
             level, last = self._buckets.get(caller, (self.capacity, now))
             level = min(self.capacity, level + (now - last) * self.rate)
             if level >= 1.0:

@@ -48,7 +48,7 @@ class ServiceConfig:
     db: Path
     host: str = "127.0.0.1"
     port: int = 8000
-    tokens: tuple[str, ...] = ()
+    tokens: tuple[str, ...] = field(default=(), repr=False)  # never shown
     public_read: bool = False
     no_auth: bool = False
     max_body_bytes: int = 2 * 1024 * 1024  # a request body above this is answered 413
