@@ -370,3 +370,21 @@ def test_the_rate_limiter_refills_and_forgets_idle_callers() -> None:
     assert limiter.take("a") == pytest.approx(1.0)
     now[0] += 2.0
     assert limiter.take("a") == 0 and limiter.take("a") == 0 and limiter.take("a") > 0
+
+
+def test_serve_on_a_taken_port_is_one_line_and_opens_nothing(tmp_path: Path, monkeypatch) -> None:
+    import socket
+
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    monkeypatch.setenv("EXTRACT_API_TOKENS", TOKEN)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "p.db"), "--port", str(port),
+                                          "--model", "baseline"])  # fmt: skip
+    assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "Traceback" not in result.output and TOKEN not in result.output and not (tmp_path / "p.db").exists()

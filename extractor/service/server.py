@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,9 +28,15 @@ def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) 
     from .api import create_app
 
     config.check()
-    runtime = Runtime(config)
+    sock = _bind(config.host, config.port)  # before anything else: a taken port is one line, nothing opened
+    try:
+        runtime = Runtime(config)
+    except BaseException:
+        sock.close()
+        raise
     if on_ready:
-        on_ready(f"serving {config.db} (run {runtime.run_id}) on http://{config.host}:{config.port}"
+        port = sock.getsockname()[1]
+        on_ready(f"serving {config.db} (run {runtime.run_id}) on http://{config.host}:{port}"
                  + (f"; {runtime.requeued} unfinished article(s) queued again" if runtime.requeued else ""))  # fmt: skip
     app = create_app(runtime)
 
@@ -54,16 +61,28 @@ def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) 
         server_header=False, timeout_graceful_shutdown=int(config.drain_timeout_s), lifespan="on",
     ))  # fmt: skip  (uvicorn's access log is off: a request line never carries a token, but keep logs lean)
     try:
-        server.run()
-    except OSError as exc:  # the port is taken, the address is not ours
-        raise ConfigError(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}") from None
+        server.run(sockets=[sock])
     finally:
-        asyncio.run(runtime.close())
-    if not server.started:
-        raise ConfigError(f"cannot listen on {config.host}:{config.port} (address in use?)")
+        sock.close()
+        asyncio.run(runtime.close())  # (already closed by the app's lifespan after a normal stop)
     if on_ready:
         left = runtime.left_queued
         on_ready("stopped: in-flight articles finished" + (f"; {left} queued for the next start" if left else ""))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """The listening socket (IPv4 or IPv6 by the host's form); ConfigError when the address cannot be had."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 @dataclass
