@@ -13,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 from xml.sax.saxutils import escape
 
 
-def rss(items: list[tuple[str, str, str]], title: str = "Test feed") -> bytes:
-    """An RSS 2.0 document of (guid, title, text) items."""
-    start = datetime(2024, 9, 20, 8, 0, tzinfo=timezone.utc)
+def rss(items: list[tuple[str, str, str]], title: str = "Test feed", *, start: datetime | None = None,
+        step_hours: float = 1.0) -> bytes:  # fmt: skip
+    """An RSS 2.0 document of (guid, title, text) items, published `step_hours` apart back from `start`."""
+    start = start or datetime(2024, 9, 20, 8, 0, tzinfo=timezone.utc)
     body = "".join(
         f"<item><title>{escape(t)}</title><guid isPermaLink=\"false\">{escape(g)}</guid>"
-        f"<link>https://news.test/{escape(g)}</link><pubDate>{format_datetime(start - timedelta(hours=n))}</pubDate>"
+        f"<link>https://news.test/{escape(g)}</link>"
+        f"<pubDate>{format_datetime(start - timedelta(hours=n * step_hours))}</pubDate>"
         f"<description>{escape(text)}</description></item>"
         for n, (g, t, text) in enumerate(items)
     )

@@ -10,8 +10,10 @@
 - The scheduler polls due feeds with conditional GETs, one request at a time per host and at least
   `host_interval_s` apart; a failure backs off exponentially, `fail_after` failures in a row mark the feed
   failing (still tried, at most every `max_backoff_s`). New and changed articles are queued.
-- Events are rebuilt when the queue runs dry after new records (and at most every minute while it is busy).
-- `stop()` (SIGTERM): no new claim and no new fetch; in-flight articles finish (within `drain_timeout_s`).
+- Events are rebuilt when the queue runs dry after new records (at most every EVENTS_IDLE_S), at most every
+  EVENTS_BUSY_S while it is busy, and once after each start.
+- `stop()` (SIGTERM): no new claim and no new fetch; in-flight articles finish (within `drain_timeout_s`); the
+  events are left for the next start (a rebuild reads the whole run and would hold up the exit).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from .pipeline import Pipeline
 log = logging.getLogger("extractor.service")
 T = TypeVar("T")
 TRANSIENT = ("Unreachable", "BackendTimeout", "ServerError", "RateLimited")  # record errors the endpoint caused
-EVENTS_EVERY_S = 60.0
+EVENTS_BUSY_S = 60.0  # while the queue is busy, events are rebuilt at most this often
+EVENTS_IDLE_S = 5.0  # and when it runs dry, at most this often (a rebuild reads the whole run)
 
 
 def endpoint_trouble(record: ArticleRecord) -> bool:
@@ -66,7 +69,7 @@ class Runtime:
         self.pause_reason: str | None = None
         self._pause_s = config.pause_initial_s
         self.in_flight = 0
-        self.events_dirty = False
+        self.events_dirty = True  # once after start: a stop does not wait for a rebuild, so the last may be missing
         self._events_at = 0.0
         self._host_locks: dict[str, asyncio.Lock] = {}
         self._host_last: dict[str, float] = {}
@@ -128,8 +131,6 @@ class Runtime:
         for task in pending:  # still extracting past the deadline: its claim is re-queued on the next start
             task.cancel()
         await asyncio.gather(*pending, *self._polls, return_exceptions=True)
-        if self.events_dirty:
-            await self.rebuild_events()
         self.left_queued = (await self.write(work.queue_counts))["queued"]
 
     async def close(self) -> None:
@@ -187,14 +188,17 @@ class Runtime:
                 continue
             item = await self.write(lambda db: work.claim(db, self.run_id))
             if item is None:
-                if self.events_dirty and n == 0 and not self.in_flight:
+                if self._events_due(EVENTS_IDLE_S) and n == 0 and not self.in_flight:
                     await self.rebuild_events()
                 await self._sleep(self.config.tick_s * 5)
                 continue
             item_id, article = item
             await self._process(item_id, article)
-            if self.events_dirty and n == 0 and time.monotonic() - self._events_at > EVENTS_EVERY_S:
+            if n == 0 and self._events_due(EVENTS_BUSY_S):
                 await self.rebuild_events()
+
+    def _events_due(self, gap_s: float) -> bool:
+        return self.events_dirty and time.monotonic() - self._events_at >= gap_s
 
     async def _process(self, item_id: int, article: Article) -> None:
         self.in_flight += 1
