@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -80,6 +81,7 @@ class Runtime:
         self._polls: set[asyncio.Task] = set()
         self.closed = False
         self.left_queued = 0
+        self._rebuilding: asyncio.subprocess.Process | None = None
 
     # -- database access ------------------------------------------------------------------------------------------
 
@@ -125,6 +127,8 @@ class Runtime:
             return
         self._stopping.set()
         self.wake()
+        if self._rebuilding is not None and self._rebuilding.returncode is None:
+            self._rebuilding.kill()  # its one transaction is all or nothing; the next start rebuilds
         for task in self._polls:
             task.cancel()
         done, pending = await asyncio.wait(self._tasks, timeout=self.config.drain_timeout_s) if self._tasks else ((), ())
@@ -223,18 +227,27 @@ class Runtime:
         self.events_dirty = True
 
     async def rebuild_events(self) -> None:
-        from ..events.storage import update_events
-
+        """Rebuild the run's events in a process of its own: the clustering is CPU- and memory-heavy on a large run
+        (it reads the whole run), and there it neither holds the interpreter the API answers from nor leaves its
+        peak memory in the service. Its one transaction makes it safe to stop at any moment (see `stop`)."""
         self.events_dirty = False
         self._events_at = time.monotonic()
-        def rebuild() -> None:  # on a connection of its own: the service's writes do not wait for the clustering
-            with open_db(self.path, create=False) as db:
-                update_events(db, self.run_id)
-
+        script = ("import sys; from extractor.events.storage import update_events; "
+                  "from extractor.store.database import open_db; db = open_db(sys.argv[1], create=False); "
+                  "update_events(db, sys.argv[2]); db.close()")  # fmt: skip
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, str(self.path), self.run_id,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        self._rebuilding = process
         try:
-            await asyncio.to_thread(rebuild)
-        except StoreError as exc:
-            log.warning("events not rebuilt: %s", exc)
+            _, err = await process.communicate()
+        finally:
+            self._rebuilding = None
+        if process.returncode != 0 and not self.stopping:
+            lines = (err or b"").decode(errors="replace").strip().splitlines()
+            log.warning("events not rebuilt (exit %s): %s", process.returncode, lines[-1] if lines else "")
+        if process.returncode != 0:
             self.events_dirty = True
 
     async def extract_now(self, articles: list[Article]) -> list[ArticleRecord]:
