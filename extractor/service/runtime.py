@@ -77,6 +77,7 @@ class Runtime:
         self._fetching: set[int] = set()
         self._stopping: asyncio.Event | None = None
         self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task] = []
         self._polls: set[asyncio.Task] = set()
         self.closed = False
@@ -112,17 +113,28 @@ class Runtime:
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     async def start(self, *, scheduler: bool = True) -> None:
+        self._loop = asyncio.get_running_loop()
         self._stopping, self._wake = asyncio.Event(), asyncio.Event()
         self._tasks = [asyncio.create_task(self._worker(n)) for n in range(self.n_workers)]
         if scheduler:
             self._tasks.append(asyncio.create_task(self._scheduler()))
 
     def wake(self) -> None:
-        if self._wake is not None:
+        """Cut the worker's and the scheduler's sleep short (from the loop or from a request's thread)."""
+        if self._wake is None or self._loop is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
             self._wake.set()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
 
     async def stop(self) -> None:
-        """Drain: no new work; in-flight articles finish within the drain timeout, then events are rebuilt."""
+        """Drain: no new work; in-flight articles finish within the drain timeout (the events wait for the next
+        start)."""
         if self._stopping is None:
             return
         self._stopping.set()
