@@ -388,3 +388,17 @@ def test_serve_on_a_taken_port_is_one_line_and_opens_nothing(tmp_path: Path, mon
                                           "--model", "baseline"])  # fmt: skip
     assert result.exit_code == 2 and f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "Traceback" not in result.output and TOKEN not in result.output and not (tmp_path / "p.db").exists()
+
+
+def test_serve_without_the_serve_extra_says_how_to_install_it(tmp_path: Path, monkeypatch) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from extractor.cli import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
+    monkeypatch.setenv("EXTRACT_API_TOKENS", TOKEN)
+    result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "x.db"), "--model", "baseline"])
+    assert result.exit_code == 2 and "uvicorn not installed" in result.output and "[serve]" in result.output

@@ -92,3 +92,12 @@ def parse_duration(text: str) -> int:
     if seconds < 5:
         raise ConfigError(f"interval {text!r} is under 5 seconds")
     return seconds
+
+
+def require_serve_extra(*modules: str) -> None:
+    """ConfigError, in one line, when a library of the `serve` extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(f"{', '.join(missing)} not installed: pip install 'incident-extractor[serve]'")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..store import work
-from .config import ServiceConfig
+from .config import ServiceConfig, require_serve_extra
 from .runtime import Runtime
 
 log = logging.getLogger("extractor.service")
@@ -23,6 +23,7 @@ log = logging.getLogger("extractor.service")
 
 def serve(config: ServiceConfig, on_ready: Callable[[str], None] | None = None) -> None:
     """Run the service until SIGTERM or Ctrl-C (uvicorn's graceful shutdown drains the queue worker)."""
+    require_serve_extra("fastapi", "uvicorn", "prometheus_client")
     import uvicorn
 
     from .api import create_app
@@ -101,6 +102,7 @@ def watch(config: ServiceConfig, feeds: list[str], every_s: int, *, once: bool =
     poll each once, extract what is new, rebuild the events and return; else until SIGTERM / Ctrl-C."""
     if not feeds:
         raise ConfigError("give at least one feed URL or file to watch")
+    require_serve_extra("prometheus_client")
     runtime = Runtime(config)
     return asyncio.run(_watch(runtime, feeds, every_s, once, on_ready))
 
