@@ -401,4 +401,4 @@ def test_serve_without_the_serve_extra_says_how_to_install_it(tmp_path: Path, mo
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "uvicorn" else real(name, *a))
     monkeypatch.setenv("EXTRACT_API_TOKENS", TOKEN)
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "x.db"), "--model", "baseline"])
-    assert result.exit_code == 2 and "uvicorn not installed" in result.output and "[serve]" in result.output
+    assert result.exit_code == 2 and "uvicorn not installed" in result.output and "serve extra" in result.output

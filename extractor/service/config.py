@@ -100,4 +100,5 @@ def require_serve_extra(*modules: str) -> None:
 
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        raise ConfigError(f"{', '.join(missing)} not installed: pip install 'incident-extractor[serve]'")
+        raise ConfigError(f"{', '.join(missing)} not installed: install incident-extractor with its serve extra "
+                          "(pip install fastapi uvicorn prometheus-client)")
