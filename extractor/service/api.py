@@ -8,6 +8,7 @@ import binascii
 import io
 import json
 import logging
+from importlib import resources
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -281,7 +282,7 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
         text, digest = found[0]["text"], found[0]["content_hash"]
         try:
             if body.verdict == "missed":
-                if body.incident_id is not None:
+                if body.incident_id is not None or body.n is not None:
                     raise GoldenError("a missed incident has no incident_id: give the sentence that reports it")
                 if not body.sentence or " ".join(body.sentence.split()) not in " ".join(text.split()):
                     raise GoldenError("sentence: give a passage of the article's text that reports the incident")
@@ -289,6 +290,10 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
                     raise GoldenError("value: the missed incident's fields, as an object")
                 missed(body.sentence, body.value)
             else:
+                if body.incident_id is None and body.n is not None:  # the review page knows incidents by place
+                    body.incident_id = next((r["incident_id"] for r in db.query(
+                        "SELECT incident_id FROM incidents WHERE article_id = ? AND run_id = ? AND n = ?",
+                        [body.article_id, runtime.run_id, body.n])), None)  # fmt: skip
                 rows = db.query("SELECT json FROM incidents WHERE incident_id = ? AND article_id = ? AND run_id = ?",
                                 [body.incident_id, body.article_id, runtime.run_id])  # fmt: skip
                 if not rows:
@@ -337,7 +342,9 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
 
     @app.get("/review", dependencies=Read, response_class=HTMLResponse, tags=["read"])
     def review() -> HTMLResponse:
-        """The review page of the current run, served from the database (the page `extract review --db` writes)."""
+        """The review page of the current run, served from the database (the page `extract review --db` writes),
+        with judgement controls: each incident marked correct or wrong (with a reason), a sentence selected in the
+        text flagged as a missed incident; they post to /v1/judgements with the token typed into the page."""
         from ..review.database import load_database
         from ..review.page import render
 
@@ -345,6 +352,9 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
             source, found = load_database(runtime.path, runtime.run_id)
         except ExtractorError as exc:
             raise HTTPException(404, str(exc).replace(str(runtime.path), "the database")) from None
-        return HTMLResponse(render(source, None, found, None, None))
+        html = render(source, None, found, None, None)
+        controls = (resources.files("extractor.service") / "judge.js").read_text(encoding="utf-8")
+        head, _, tail = html.rpartition("</body>")
+        return HTMLResponse(f"{head}<script>{controls}</script></body>{tail}")
 
     return app

@@ -184,6 +184,7 @@ class JudgementIn(BaseModel):
 
     article_id: str = Field(min_length=1, max_length=2000)
     incident_id: str | None = Field(default=None, max_length=64)
+    n: int | None = Field(default=None, ge=0, description="The incident's place in its record, instead of its id.")
     verdict: Literal["correct", "wrong", "corrected", "missed"]
     reason: Literal["not_an_incident", "not_in_article", "duplicate", "out_of_scope", "wrong_fields", "other"] | None = None
     field: str | None = Field(default=None, max_length=64)
