@@ -113,10 +113,9 @@ def test_the_scheduler_polls_a_subscribed_feed_into_the_store(tmp_path: Path) ->
             runtime.write_sync(lambda db: work.add_feed(db, f"{server.base_url}/live.xml", 5))
             await runtime.start()
             deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                if work.queue_counts(runtime.reader())["done"] == 4 and not runtime.events_dirty:
-                    break
+            while time.monotonic() < deadline and work.queue_counts(runtime.reader())["done"] < 4:
                 await asyncio.sleep(0.05)
+            await runtime.drain()  # the events current
             await runtime.stop()
 
         try:
@@ -147,3 +146,42 @@ def test_watch_once_extracts_then_costs_nothing_on_an_unchanged_feed(tmp_path: P
         assert db.query("SELECT count(*) AS n FROM extractions")[0]["n"] == 3
     bad = runner.invoke(app, ["watch", url, "--db", str(tmp_path / "watch.db"), "--every", "soon"])
     assert bad.exit_code == 2 and "cannot read the interval" in bad.output and "Traceback" not in bad.output
+
+
+def test_watch_keeps_polling_until_sigterm_then_exits_cleanly(tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+
+    with FeedServer() as server:
+        server.documents["/loop.xml"] = rss(attack_items(3))
+        db = tmp_path / "loop.db"
+        command = [sys.executable, "-c", "from extractor.cli import app; app()", "watch", f"{server.base_url}/loop.xml",
+                   "--db", str(db), "--every", "5s", "--model", "baseline"]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path,
+                                   env=dict(os.environ), text=True)  # fmt: skip
+
+        def polled_twice() -> bool:
+            assert process.poll() is None, process.stdout.read()
+            if not db.exists():
+                return False
+            try:
+                with sqlite3.connect(db) as conn:
+                    row = conn.execute("SELECT fetches, not_modified FROM feeds").fetchone()
+                    done = conn.execute("SELECT count(*) FROM work_queue WHERE state = 'done'").fetchone()[0]
+            except sqlite3.OperationalError:  # not migrated yet
+                return False
+            return bool(row) and row[0] >= 2 and row[1] >= 1 and done == 3
+
+        deadline = time.monotonic() + 90
+        while not polled_twice():
+            assert time.monotonic() < deadline, "the watch did not poll the feed twice"
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "watching 1 feed(s) every 5 s" in output and "3 extracted" in output and "unchanged (304)" in output
+    assert "0 poll(s)" not in output
+    assert server.stats.not_modified >= 1

@@ -83,6 +83,7 @@ class Runtime:
         self.closed = False
         self.left_queued = 0
         self._rebuilding: asyncio.subprocess.Process | None = None
+        self._api_slots: asyncio.Semaphore | None = None
 
     # -- database access ------------------------------------------------------------------------------------------
 
@@ -161,12 +162,14 @@ class Runtime:
             self.writer.close()
 
     async def drain(self) -> None:
-        """Wait until nothing is queued or claimed (`extract watch --once`), then rebuild the events."""
+        """Wait until nothing is queued or claimed (`extract watch --once`) and the events are current."""
         while True:
             counts = await asyncio.to_thread(lambda: work.queue_counts(self.reader()))
             if not counts["queued"] and not counts["claimed"] and not self.in_flight:
                 break
             await asyncio.sleep(0.2)
+        while self._rebuilding is not None:  # a rebuild begun by the worker: let it finish
+            await asyncio.sleep(0.1)
         if self.events_dirty:
             await self.rebuild_events()
 
@@ -266,6 +269,12 @@ class Runtime:
         """POST /v1/extract: each article's record, extracted now (or as stored, when this content was extracted
         before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. The
         events follow when the worker is next idle (a rebuild reads the whole run: never one per request)."""
+        if self._api_slots is None:  # posted articles in extraction at once, across requests: as many as workers
+            self._api_slots = asyncio.Semaphore(self.n_workers)
+        async with self._api_slots:
+            return await self._extract_now(articles)
+
+    async def _extract_now(self, articles: list[Article]) -> list[ArticleRecord]:
         from ..store.database import content_hash
 
         records = []

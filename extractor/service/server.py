@@ -111,7 +111,8 @@ async def _watch(runtime: Runtime, feeds: list[str], every_s: int, once: bool, o
     summary = WatchSummary(feeds=len(feeds))
     try:
         subscribed = [runtime.write_sync(lambda db, url=url: work.ensure_feed(db, url, every_s)) for url in feeds]
-        before = work.queue_counts(runtime.reader())
+        ids = [feed["feed_id"] for feed in subscribed]
+        before, polled = work.queue_counts(runtime.reader()), _fetch_counts(runtime, ids)
         if on_ready:
             on_ready(f"watching {len(feeds)} feed(s) every {every_s} s into {runtime.path} (run {runtime.run_id})")
         await runtime.start(scheduler=not once)
@@ -119,10 +120,7 @@ async def _watch(runtime: Runtime, feeds: list[str], every_s: int, once: bool, o
             for feed in subscribed:
                 full = runtime.write_sync(lambda db, f=feed: work.due_feeds(db, _far_future()))
                 row = next(r for r in full if r["feed_id"] == feed["feed_id"])
-                status = await runtime.poll_once(row)
-                summary.polls += 1
-                summary.not_modified += status == "not_modified"
-                summary.failed += status in ("error", "failing")
+                await runtime.poll_once(row)
             await runtime.drain()
         else:
             stop = asyncio.Event()
@@ -131,12 +129,19 @@ async def _watch(runtime: Runtime, feeds: list[str], every_s: int, once: bool, o
                 loop.add_signal_handler(sig, stop.set)
             await stop.wait()
         await runtime.stop()
-        after = work.queue_counts(runtime.reader())
+        after, fetched = work.queue_counts(runtime.reader()), _fetch_counts(runtime, ids)
+        summary.polls, summary.not_modified, summary.failed = (a - b for a, b in zip(fetched, polled))
         summary.queued = sum(after.values()) - sum(before.values())
         summary.done = after["done"] - before["done"]
         return summary
     finally:
         await runtime.close()
+
+
+def _fetch_counts(runtime: Runtime, feed_ids: list[int]) -> tuple[int, int, int]:
+    """Fetches, 304s and failed fetches so far of the given feeds."""
+    rows = [work.get_feed(runtime.reader(), feed_id) for feed_id in feed_ids]
+    return tuple(sum(r[k] for r in rows if r) for k in ("fetches", "not_modified", "errors"))  # type: ignore[return-value]
 
 
 def _far_future():
