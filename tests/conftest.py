@@ -4,7 +4,11 @@ mocked Batch API, database and review fixtures. Test modules import helpers from
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import socket
+import subprocess
+import time
 from pathlib import Path
 
 import httpx
@@ -374,3 +378,59 @@ def feed_server():
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
+
+
+# Debian's Chromium for the browser tests (never a downloaded one); `$EXTRACT_CHROMIUM` names another executable.
+CHROMIUM = os.environ.get("EXTRACT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+BROWSER_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+# The service's tests: two bearer tokens, an article as the API takes it, a runtime over a fresh database.
+TOKEN = "test-token-0123456789abcdef"
+OTHER_TOKEN = "other-token-0123456789abcdef"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+SERVICE_DEADLINE_S = 120
+
+
+def article_json(article) -> dict:
+    return {"id": article.id, "title": article.title, "text": article.text, "url": article.link,
+            "published": article.published.isoformat() if article.published else None}  # fmt: skip
+
+
+def make_runtime(tmp_path: Path, **overrides):
+    from extractor.service import ServiceConfig
+    from extractor.service.runtime import Runtime
+
+    values = {"db": tmp_path / "service.db", "tokens": (TOKEN, OTHER_TOKEN), "settings": {"model": "baseline"},
+              "rate_limit": 0} | overrides  # fmt: skip
+    config = ServiceConfig(**values)
+    config.check()
+    return Runtime(config)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def service_healthy(base: str, process: subprocess.Popen) -> bool:
+    if process.poll() is not None:
+        raise AssertionError(f"the service exited with {process.returncode}")
+    try:
+        return httpx.get(f"{base}/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def wait_for(condition, what: str, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + SERVICE_DEADLINE_S
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    if process is not None:
+        process.kill()
+    raise AssertionError(f"gave up waiting for {what} after {SERVICE_DEADLINE_S} s")

@@ -29,7 +29,10 @@ ALLOWED = {
     # but the commands and the service calls it.
     "runner": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation"},
     "review": {"text", "feeds", "store", "events", "evaluation"},  # the HTML review page
-    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "runner", "review"},
+    # the HTTP API, the feed scheduler and the work queue: every stage but the CLI
+    "service": {"text", "geo", "codebook", "feeds", "llm", "baseline", "pipeline", "store", "events", "evaluation",
+                "runner", "review"},
+    "cli": {"text", "feeds", "llm", "pipeline", "store", "events", "evaluation", "runner", "review", "service"},
 }
 # Third-party libraries that only one stage may import.
 OWNERS = {
@@ -40,6 +43,10 @@ OWNERS = {
     "diskcache": "pipeline",
     "sqlite_utils": "store",
     "jinja2": "review",
+    "fastapi": "service",
+    "starlette": "service",
+    "uvicorn": "service",
+    "prometheus_client": "service",
 }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,13 +19,8 @@ from extractor.review.sources import load_source
 
 from .conftest import REVIEW_FEED as FEED
 from .conftest import REVIEW_FIXTURES as FIXTURES
-from .conftest import make_db, stored_run
+from .conftest import BROWSER_ARGS, CHROMIUM, make_db, stored_run
 
-CHROMIUM = os.environ.get("EXTRACT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +33,7 @@ def browser(tmp_path_factory):
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
-            executable_path=CHROMIUM, args=ARGS, headless=True, viewport={"width": 1200, "height": 420},
+            executable_path=CHROMIUM, args=BROWSER_ARGS, headless=True, viewport={"width": 1200, "height": 420},
             offline=True,
         )  # fmt: skip
         yield context

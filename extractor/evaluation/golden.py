@@ -46,13 +46,22 @@ class GoldenSet:
     def load(self) -> tuple[list[Article], dict[str, GoldArticle]]:
         """The labelled articles (in feed order) and their labels."""
         gold = self.gold()
-        articles = [a for feed in self.feeds for a in load_feed(str(feed)).articles if a.id in gold]
+        articles = [a for feed in self.feeds for a in _articles_of(feed) if a.id in gold]
         missing = sorted(set(gold) - {a.id for a in articles})
         if missing:
             raise GoldenError(
                 f"golden set {self.name}: {len(missing)} labelled article(s) in no feed, e.g. {missing[0]}"
             )
         return articles, gold
+
+
+def _articles_of(feed: Path) -> list[Article]:
+    """A golden set's articles: a feed file, or a JSONL file of articles (what `extract golden export` writes)."""
+    if feed.suffix == ".jsonl":
+        from ..feeds import iter_articles
+
+        return list(iter_articles(str(feed)))
+    return load_feed(str(feed)).articles
 
 
 def named_sets() -> dict[str, GoldenSet]:

@@ -13,6 +13,10 @@ followed, `Content-Encoding: gzip` / `deflate` decoded, and two bounds, both set
 
 Each bound, when hit, is a FeedError naming the URL and the setting. The download runs in an event loop of its
 own (in a helper thread when the caller is already inside one), so it works from any context.
+
+`fetch_conditional(url, limits, etag=, last_modified=)` is the same download for a caller already in an event loop
+(the service's feed scheduler), as a conditional GET: it sends `If-None-Match` / `If-Modified-Since` from the last
+answer, and a `304 Not Modified` comes back as a `Fetched` with no body (nothing to parse, nothing to extract).
 """
 
 from __future__ import annotations
@@ -38,8 +42,27 @@ class FetchLimits:
     max_bytes: int = DEFAULT_MAX_FEED_BYTES
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """One conditional GET's answer: the body (None on 304) and the validators to send next time."""
+
+    status: int
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
 class _TooLarge(Exception):
     pass
+
+
+class _NotModified(Exception):
+    def __init__(self, etag: str | None, last_modified: str | None) -> None:
+        self.etag, self.last_modified = etag, last_modified
 
 
 def fetch(url: str, limits: FetchLimits | None = None) -> bytes:
@@ -53,9 +76,27 @@ def fetch(url: str, limits: FetchLimits | None = None) -> bytes:
         return pool.submit(asyncio.run, _bounded(url, limits)).result()
 
 
-async def _bounded(url: str, limits: FetchLimits) -> bytes:
+async def fetch_conditional(
+    url: str, limits: FetchLimits | None = None, *, etag: str | None = None, last_modified: str | None = None
+) -> Fetched:
+    """A conditional GET of `url` within `limits`, from inside a running event loop; FeedError as for `fetch`."""
+    limits = limits or FetchLimits()
+    conditions = {k: v for k, v in (("If-None-Match", etag), ("If-Modified-Since", last_modified)) if v}
+    answer: dict[str, str | None] = {}
     try:
-        return await asyncio.wait_for(_download(url, limits.max_bytes, limits.timeout), limits.timeout)
+        body = await _bounded(url, limits, conditions, answer)
+    except _NotModified as exc:
+        return Fetched(304, None, exc.etag or etag, exc.last_modified or last_modified)
+    return Fetched(200, body, answer.get("etag"), answer.get("last-modified"))
+
+
+async def _bounded(
+    url: str, limits: FetchLimits, conditions: dict[str, str] | None = None, answer: dict | None = None
+) -> bytes:
+    try:
+        return await asyncio.wait_for(
+            _download(url, limits.max_bytes, limits.timeout, conditions or {}, answer), limits.timeout
+        )
     except (asyncio.TimeoutError, httpx2.TimeoutException):
         raise FeedError(
             f"{url}: not fetched within the deadline of {limits.timeout:g} s (setting fetch_timeout)"
@@ -72,11 +113,17 @@ async def _bounded(url: str, limits: FetchLimits) -> bytes:
         raise FeedError(f"{url}: cannot fetch ({type(exc).__name__}: {exc})") from None
 
 
-async def _download(url: str, max_bytes: int, timeout: float) -> bytes:
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
+async def _download(
+    url: str, max_bytes: int, timeout: float, conditions: dict[str, str], answer: dict | None = None
+) -> bytes:
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **conditions}
     async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
         async with client.stream("GET", url) as response:
+            if response.status_code == 304 and conditions:
+                raise _NotModified(response.headers.get("etag"), response.headers.get("last-modified"))
             response.raise_for_status()
+            if answer is not None:
+                answer.update(etag=response.headers.get("etag"), **{"last-modified": response.headers.get("last-modified")})
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > max_bytes:
                 raise _TooLarge

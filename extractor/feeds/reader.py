@@ -31,6 +31,11 @@ def load_feed(source: str, limits: FetchLimits | None = None) -> Feed:
     """Read a feed from a file path or an http(s) URL (fetched within `limits`: a total deadline and a size cap);
     raise FeedError when nothing usable is there."""
     data = fetch(source, limits) if source.startswith(("http://", "https://")) else _read(source)
+    return parse_feed(source, data)
+
+
+def parse_feed(source: str, data: bytes) -> Feed:
+    """The feed in the document `data` (fetched from `source`); FeedError when nothing usable is there."""
     if not data.strip():
         raise FeedError(f"feed is empty: {source}")
     parsed = parse_document(data)

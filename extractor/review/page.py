@@ -177,12 +177,17 @@ def _page_data(
             "gold": source.gold is not None}  # fmt: skip
 
 
-def content_security_policy(script: str) -> str:
-    """The page's policy: its one script (by hash) runs, nothing else does: no inline event handlers, no remote
-    script, style, image, font or connection, no form posts, no frames; the page's own styles and SVG stay."""
-    digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
-    return (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; img-src data:; "
-            "connect-src 'none'; form-action 'none'; base-uri 'none'; frame-src 'none'; object-src 'none'")
+def content_security_policy(*scripts: str, connect_self: bool = False) -> str:
+    """The page's policy: its own scripts (by hash) run, nothing else does: no inline event handlers, no remote
+    script, style, image, font or connection (`connect_self`: requests to the page's own origin, for the served
+    page's judgement controls), no form posts, no frames; the page's own styles and SVG stay."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii") + "'"
+        for script in scripts
+    )
+    connect = "'self'" if connect_self else "'none'"
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+            f"connect-src {connect}; form-action 'none'; base-uri 'none'; frame-src 'none'; object-src 'none'")
 
 
 def render(
@@ -191,8 +196,14 @@ def render(
     events: list[dict[str, Any]] | None = None,
     title: str | None = None,
     compress: bool | None = None,
+    *,
+    extra_script: str | None = None,
+    connect_self: bool = False,
 ) -> str:
-    """The whole page as one string (`compress`: embed the data gzipped; default: when it is large)."""
+    """The whole page as one string (`compress`: embed the data gzipped; default: when it is large).
+
+    `extra_script` runs after the page's own (the service's judgement controls), allowed by the same policy;
+    `connect_self` lets the page's scripts talk to its own origin (a page served by `extract serve`)."""
     env = _environment()
     templates = Path(__file__).parent / "templates"
     data = page_data(source, other, events)
@@ -212,7 +223,8 @@ def render(
         data_type=data_type,
         css=Markup((templates / "review.css").read_text(encoding="utf-8")),
         script=Markup(script),
-        csp=content_security_policy(script),
+        extra_script=Markup(extra_script) if extra_script else None,
+        csp=content_security_policy(script, *([extra_script] if extra_script else []), connect_self=connect_self),
     )
 
 

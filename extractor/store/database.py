@@ -213,13 +213,18 @@ class IncidentDB:
             raise StoreError(self._explain(exc)) from None
         return (row[0], row[1]) if row else None
 
-    def write_record(self, run_id: str, article: Article, record: ArticleRecord) -> int:
+    def write_record(self, run_id: str, article: Article, record: ArticleRecord, *, queue_item: int | None = None) -> int:
         """Store the article (text included) and its record in one transaction; return how many incidents of an
-        earlier extraction of this article in this run were replaced (an updated article, or a failure re-run)."""
+        earlier extraction of this article in this run were replaced (an updated article, or a failure re-run).
+        With `queue_item`, that work-queue row is marked done in the same transaction (see `store/work.py`), so a
+        kill leaves the record and its queue row agreeing."""
         digest = content_hash(article)
         now = _now()
         extraction_id = f"{run_id}|{article.id}"
         with self.transaction():
+            if queue_item is not None:
+                self.db.execute("UPDATE work_queue SET state = 'done', status = ?, done_at = ?, last_error = ? "
+                                "WHERE item_id = ?", [record.status, now, record.error, queue_item])  # fmt: skip
             old = self.db.execute("SELECT content_hash, versions FROM articles WHERE article_id = ?",
                                   [article.id]).fetchone()  # fmt: skip
             row = {"article_id": article.id, "title": article.title, "link": article.link,
@@ -287,19 +292,22 @@ class IncidentDB:
         for row in self.db.query("SELECT extraction_id, json FROM incidents WHERE run_id = ? ORDER BY extraction_id, n",
                                  [chosen]):  # fmt: skip
             incidents.setdefault(row["extraction_id"], []).append(_incident(row["json"]))
-        records = []
         sql = ("SELECT e.*, a.title, a.link, a.published FROM extractions e JOIN articles a USING (article_id) "
                "WHERE e.run_id = ? ORDER BY e.rowid")  # fmt: skip
-        for row in self.db.query(sql, [chosen]):
-            records.append(ArticleRecord(
-                article_id=row["article_id"], title=row["title"], link=row["link"], published=row["published"],
-                status=row["status"], incidents=incidents.get(row["extraction_id"], []),
-                ungrounded_dropped=row["ungrounded_dropped"], warnings=json.loads(row["warnings"] or "[]"),
-                error=row["error"], raw_output=row["raw_output"], irrelevant_dropped=row["irrelevant_dropped"],
-                skip_reason=row["skip_reason"], windows=row["windows"], window_cap_hit=bool(row["window_cap_hit"]),
-                provenance=Provenance.model_validate_json(row["provenance"]),
-            ))  # fmt: skip  (an older row is read in the current format, like an older JSONL line)
-        return records
+        return [_record_of(row, incidents) for row in self.db.query(sql, [chosen])]
+
+    def read_record(self, article_id: str, run_id: str | None = None) -> ArticleRecord | None:
+        """One article's record in a run (the current one by default), or None."""
+        chosen = self._run(run_id)
+        if chosen is None:
+            return None
+        sql = ("SELECT e.*, a.title, a.link, a.published FROM extractions e JOIN articles a USING (article_id) "
+               "WHERE e.run_id = ? AND e.article_id = ?")  # fmt: skip
+        rows = self.query(sql, [chosen, article_id])
+        if not rows:
+            return None
+        found = self.query("SELECT json FROM incidents WHERE extraction_id = ? ORDER BY n", [rows[0]["extraction_id"]])
+        return _record_of(rows[0], {rows[0]["extraction_id"]: [_incident(r["json"]) for r in found]})
 
     def article_text(self, article_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM articles WHERE article_id = ?", [article_id]).fetchone()
@@ -334,6 +342,19 @@ class IncidentDB:
     def counts(self) -> dict[str, int]:
         """Rows per table."""
         return {name: self.db[name].count for name in sorted(OUR_TABLES)}
+
+
+def _record_of(row: dict[str, Any], incidents: dict[str, list[GroundedIncident]]) -> ArticleRecord:
+    """A stored extraction row (joined with its article) as the record the JSONL output holds; an older row is read
+    in the current format, like an older JSONL line."""
+    return ArticleRecord(
+        article_id=row["article_id"], title=row["title"], link=row["link"], published=row["published"],
+        status=row["status"], incidents=incidents.get(row["extraction_id"], []),
+        ungrounded_dropped=row["ungrounded_dropped"], warnings=json.loads(row["warnings"] or "[]"),
+        error=row["error"], raw_output=row["raw_output"], irrelevant_dropped=row["irrelevant_dropped"],
+        skip_reason=row["skip_reason"], windows=row["windows"], window_cap_hit=bool(row["window_cap_hit"]),
+        provenance=Provenance.model_validate_json(row["provenance"]),
+    )  # fmt: skip
 
 
 def _incident(text: str) -> GroundedIncident:

@@ -7,7 +7,7 @@ the *current* run (`meta.current_run`), so a person can query them without knowi
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 7
 
 _V1 = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
@@ -156,9 +156,48 @@ SELECT e.event_id, e.date_earliest, e.date_latest, e.time_precision, e.country, 
 FROM events e WHERE e.run_id = (SELECT run_id FROM current_run);
 """
 
+# Version 6: the service (`extract serve`, `extract watch`). `feeds` holds the subscriptions with what the last
+# fetch left (validators for the conditional GET, status, failures in a row, counts); `work_queue` holds every article
+# waiting for or done by the extraction worker (queued -> claimed -> done), one row per run, article and content,
+# so a restarted service finishes what was queued and never extracts the same content twice.
+_V6 = """
+CREATE TABLE feeds (
+    feed_id INTEGER PRIMARY KEY AUTOINCREMENT, url TEXT NOT NULL UNIQUE, name TEXT,
+    interval_s INTEGER NOT NULL, created_at TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'new',
+    etag TEXT, last_modified TEXT, last_fetch TEXT, last_success TEXT, next_fetch TEXT, last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0, fetches INTEGER NOT NULL DEFAULT 0, not_modified INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0, articles_seen INTEGER NOT NULL DEFAULT 0,
+    articles_queued INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE work_queue (
+    item_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    article_id TEXT NOT NULL, content_hash TEXT NOT NULL, article TEXT NOT NULL,
+    feed_id INTEGER REFERENCES feeds(feed_id) ON DELETE SET NULL,
+    state TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0, status TEXT, last_error TEXT,
+    enqueued_at TEXT NOT NULL, claimed_at TEXT, done_at TEXT,
+    UNIQUE (run_id, article_id, content_hash)
+);
+CREATE INDEX idx_work_queue_state ON work_queue(state, item_id);
+"""
+
+# Version 7: reviewers' judgements (`POST /v1/judgements`): an incident marked correct or wrong (with a reason), a
+# field corrected, or an incident the run missed (the sentence that reports it); who and when, and the content hash
+# of the article as judged, so a judgement of an article that changed since is not applied to its new version.
+_V7 = """
+CREATE TABLE judgements (
+    judgement_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(run_id),
+    article_id TEXT NOT NULL REFERENCES articles(article_id),
+    content_hash TEXT NOT NULL, incident_id TEXT, verdict TEXT NOT NULL, reason TEXT, field TEXT, value TEXT,
+    sentence TEXT, reviewer TEXT NOT NULL, created_at TEXT NOT NULL
+);
+CREATE INDEX idx_judgements_article ON judgements(run_id, article_id);
+"""
+
 # Version -> the SQL that brings a file from the version before to it. Add a new entry; never edit an old one.
-MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}
 # Full-text index over the articles (sqlite-utils builds the FTS5 table and the triggers that keep it in step).
 FTS_TABLE, FTS_COLUMNS = "articles", ("title", "text")
 OUR_TABLES = frozenset({"meta", "runs", "articles", "extractions", "incidents", "evidence", "claims", "events",
-                        "event_incidents", "adjudications"})  # fmt: skip
+                        "event_incidents", "adjudications", "feeds", "work_queue", "judgements"})  # fmt: skip

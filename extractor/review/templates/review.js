@@ -224,6 +224,7 @@
     if (first) first.scrollIntoView({ block: "center", behavior: "auto" });
   }
   window.reviewSelectIncident = selectIncident;
+  window.reviewCurrentArticle = function () { return state.current >= 0 ? ARTS[state.current] : null; };
 
   /* ---- gold versus predicted ---- */
   function goldHtml(a) {
