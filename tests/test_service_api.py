@@ -256,6 +256,22 @@ def check_events(client) -> None:
     assert all_pages(client, "/v1/events", q="zebra-unicorn") == []
 
 
+def test_exports_in_acled_gtd_and_csv_shapes(client, loaded) -> None:
+    import csv
+
+    fixtures = Path(__file__).parent / "fixtures" / "exports"
+    for fmt in ("acled", "gtd"):
+        response = client.get(f"/v1/export?format={fmt}", headers=AUTH)
+        assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(response.text.splitlines()))
+        assert rows[0] == (fixtures / f"{fmt}-columns.txt").read_text().split(), fmt
+        assert len(rows) - 1 == sum(len(r["incidents"]) for r in loaded["records"]), fmt
+    events = client.get("/v1/export?what=events&format=acled", headers=AUTH)
+    assert events.status_code == 200
+    assert client.get("/v1/export?format=xlsx", headers=AUTH).status_code == 422
+    assert client.get("/v1/export?format=acled").status_code == 401
+
+
 def test_an_article_with_its_record_and_a_missing_one(client, loaded) -> None:
     article_id = loaded["records"][0]["article_id"]  # a URL-shaped id: slashes and a query
     assert "/" in article_id

@@ -46,6 +46,9 @@ AttackType = Annotated[str | None, Query(max_length=100)]
 Search = Annotated[str | None, Query(max_length=500, description="Words all found in the article (full text).")]
 Cursor = Annotated[str | None, Query(max_length=500)]
 Format = Annotated[str, Query(pattern="^(json|geojson)$")]
+ExportWhat = Annotated[str, Query(pattern="^(incidents|events)$")]
+ExportFormat = Annotated[str, Query(pattern="^(csv|acled|gtd|jsonl|geojson)$")]
+_SUFFIX = {"jsonl": "jsonl", "geojson": "geojson"}
 ArticleId = Annotated[str, Path(max_length=2000)]
 
 
@@ -227,6 +230,19 @@ def create_app(runtime: Runtime, *, start_background: bool = True) -> FastAPI:
         if row is None:
             raise HTTPException(404, "no such article")
         return ArticleOut(**row, record=db.read_record(article_id, runtime.run_id))
+
+    @app.get("/v1/export", dependencies=Read, tags=["read"], response_class=Response,
+             responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}, "application/geo+json": {}}}})
+    def export(what: ExportWhat = "incidents", format: ExportFormat = "csv") -> Response:  # fmt: skip
+        """The current run's incidents or events in one of `extract export`'s formats: csv, acled or gtd (the
+        ACLED- and GTD-shaped column sets of docs/exports.md), jsonl or geojson; the whole run, not a page."""
+        from ..store.export import export_run
+
+        stream = io.StringIO()
+        export_run(runtime.reader(), format, what, stream, runtime.run_id)
+        media = {"jsonl": "application/x-ndjson", "geojson": "application/geo+json"}.get(format, "text/csv")
+        headers = {"Content-Disposition": f'attachment; filename="{what}-{format}.{_SUFFIX.get(format, "csv")}"'}
+        return Response(stream.getvalue(), media_type=media, headers=headers)
 
     # -- feeds ----------------------------------------------------------------------------------------------------
 
