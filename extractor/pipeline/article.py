@@ -149,6 +149,7 @@ def _record(
         latency_s=round(time.perf_counter() - started, 4),
         cut_replies=spent.cut_replies,
         cut_completion_tokens=spent.cut_completion_tokens,
+        replica=", ".join(dict.fromkeys(spent.answered_by)) or None,
     )
     return ArticleRecord(  # what came from the endpoint is scrubbed: a hostile server may echo the key
         article_id=article.id,
