@@ -43,7 +43,8 @@ def lines_in(path: Path) -> int:
         return 0
 
 
-def measure(articles: int, kill_after: int, latency: float, per_endpoint: int, servers: int = 4) -> dict:
+def measure(articles: int, kill_after: int, latency: float, per_endpoint: int, servers: int = 4,
+            kill: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         feed, out = work / "feed.xml", work / "out.jsonl"
@@ -67,7 +68,8 @@ def measure(articles: int, kill_after: int, latency: float, per_endpoint: int, s
                 now, count = time.perf_counter() - started, lines_in(out)
                 progress.append((now, count))
                 if killed_at is None and count >= kill_after:
-                    victim.proc.send_signal(signal.SIGKILL)
+                    if kill:
+                        victim.proc.send_signal(signal.SIGKILL)
                     killed_at = (now, count)
                 time.sleep(0.05)
             stderr = proc.stderr.read()
@@ -81,7 +83,7 @@ def measure(articles: int, kill_after: int, latency: float, per_endpoint: int, s
     first = next(((t, n) for t, n in progress if n >= 100), progress[0])
     last = next(((t, n) for t, n in progress if n >= len(records)), progress[-1])
     ceiling_before = servers * per_endpoint / latency
-    ceiling_after = (servers - 1) * per_endpoint / latency
+    ceiling_after = (servers - kill) * per_endpoint / latency
     before = (killed_at[1] - first[1]) / (killed_at[0] - first[0]) if killed_at and killed_at[0] > first[0] else 0.0
     after = (last[1] - killed_at[1]) / (last[0] - killed_at[0]) if killed_at and last[0] > killed_at[0] else 0.0
     victim_url = victim.base_url.rstrip("/")
@@ -108,11 +110,16 @@ def main() -> None:
     p.add_argument("--latency", type=float, default=0.2)
     p.add_argument("--concurrency", type=int, default=8, help="per endpoint")
     p.add_argument("--quick", action="store_true", help="print only, RESULTS.md untouched")
+    p.add_argument("--no-kill", action="store_true", help="control: the same run, nothing killed (print only)")
+    p.add_argument("--repeat", type=int, default=2, help="runs, one row each (the machine's load varies)")
     a = p.parse_args()
-    m = measure(a.articles, a.kill_after, a.latency, a.concurrency)
-    for key, value in m.items():
-        print(f"{key}: {value}")
-    if a.quick:
+    runs = []
+    for _ in range(a.repeat):
+        m = measure(a.articles, a.kill_after, a.latency, a.concurrency, kill=not a.no_kill)
+        for key, value in m.items():
+            print(f"{key}: {value}")
+        runs.append(m)
+    if a.quick or a.no_kill:
         return
     command = "python bench/bench_endpoints.py" + (
         f" --articles {a.articles} --kill-after {a.kill_after}" if (a.articles, a.kill_after) != (3000, 1000) else ""
@@ -122,10 +129,12 @@ def main() -> None:
         "| after the kill (articles/s) | ceiling of three | of ceiling | records | lost | asked again elsewhere "
         "| killed server's records (after the kill) | wall (s) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ] + [
         f"| {m['articles']} | 4 x {a.concurrency} | {a.latency:g} s | {m['before']:.1f} | {m['ceiling_before']:.0f} "
         f"| {m['before'] / m['ceiling_before']:.0%} | {m['after']:.1f} | {m['ceiling_after']:.0f} "
         f"| {m['after'] / m['ceiling_after']:.0%} | {m['records']} | {m['lost']} | {m['failed_over']} "
-        f"| {m['victim_records']} ({m['victim_after']} of the {m['after_kill_records']} after it) | {m['wall']:.1f} |",
+        f"| {m['victim_records']} ({m['victim_after']} of the {m['after_kill_records']} after it) | {m['wall']:.1f} |"
+        for m in runs
     ]
     section = "\n".join([
         HEADING, "",

@@ -292,3 +292,35 @@ def test_batch_takes_one_endpoint(feed: str, httpx2_mock) -> None:
 
     assert result.exit_code == 2 and "one endpoint" in result.stderr and "Traceback" not in result.output
     assert not route.called
+
+
+def test_a_replica_breaker_opens_cools_down_probes_and_closes() -> None:
+    from extractor.errors import ModeRejected, RateLimited, ServerError, Unreachable
+
+    now = [0.0]
+    breaker = faults.ReplicaBreaker("http://127.0.0.1:9101/v1", failures=3, clock=lambda: now[0])
+    for _ in range(5):
+        breaker.failed(RateLimited("HTTP 429", retry_after=None))  # the limiter's business
+    breaker.failed(ModeRejected("HTTP 400: response_format", status=400))
+    breaker.failed(ServerError("HTTP 500", status=500))
+    breaker.failed(Unreachable("cannot connect"))
+    assert breaker.closed
+    breaker.succeeded()  # an answer between failures: not in a row
+    for _ in range(3):
+        breaker.failed(ServerError("HTTP 500", status=500))
+    assert breaker.state == "open" and breaker.trips == 1 and not breaker.probe_due()
+
+    now[0] = faults.COOLDOWN_S
+    assert breaker.probe_due()
+    breaker.start_probe()
+    breaker.failed(Unreachable("cannot connect"))  # the probe failed: twice as long
+    assert breaker.state == "open" and breaker.cooldown == 2 * faults.COOLDOWN_S and breaker.trips == 1
+    now[0] += faults.COOLDOWN_S
+    assert not breaker.probe_due()
+    now[0] += faults.COOLDOWN_S
+    breaker.start_probe()
+    breaker.abandon_probe()  # cancelled before an answer: due again at once
+    assert breaker.probe_due() and breaker.probes == 2
+    breaker.start_probe()
+    breaker.succeeded()
+    assert breaker.closed and breaker.cooldown == faults.COOLDOWN_S

@@ -220,6 +220,7 @@ class OpenAICompatBackend:
         tally, avoid = _Tally(), None
         while True:
             endpoint = self.pool.pick(avoid)  # EndpointUnavailable when every endpoint is set aside
+            probe = self.pool.probing(endpoint)
             endpoint.assigned += 1
             try:
                 return await self._complete_on(endpoint, messages, result, deadline, shape, tally)
@@ -231,6 +232,8 @@ class OpenAICompatBackend:
                 avoid = endpoint
             finally:
                 endpoint.assigned -= 1
+                if probe:
+                    self.pool.settle_probe(endpoint)
 
     async def _complete_on(
         self,

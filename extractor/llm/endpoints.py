@@ -84,6 +84,19 @@ class EndpointPool:
         candidates = [e for e in live if e is not avoid] or live
         return min(candidates, key=lambda e: (e.limiter.paused(), e.assigned / e.limiter.limit))
 
+    @staticmethod
+    def probing(endpoint: Endpoint) -> bool:
+        """Whether the request just given `endpoint` is its probe."""
+        return isinstance(endpoint.breaker, ReplicaBreaker) and endpoint.breaker.state == "half-open"
+
+    @staticmethod
+    def settle_probe(endpoint: Endpoint) -> None:
+        """After the probe request to `endpoint`: one that ended without an answer or a failure (cancelled, its budget
+        spent before it was sent) leaves the endpoint due another probe, not half-open for ever."""
+        breaker = endpoint.breaker
+        if isinstance(breaker, ReplicaBreaker) and breaker.state == "half-open":
+            breaker.abandon_probe()
+
     def others_available(self, endpoint: Endpoint) -> bool:
         """Whether a request that failed at `endpoint` has somewhere else to go."""
         return any(e is not endpoint and e.available for e in self.endpoints)
@@ -96,16 +109,3 @@ class EndpointPool:
             f"all {len(self.endpoints)} endpoints are down ({reasons}); stopping the run: finished articles are "
             "written, continue with --resume"
         )
-
-    def report(self) -> list[dict[str, Any]]:
-        """Per endpoint: requests answered, times set aside, probes sent, and its state now."""
-        rows = []
-        for e in self.endpoints:
-            breaker = e.breaker
-            replica = isinstance(breaker, ReplicaBreaker)
-            rows.append({
-                "endpoint": e.url, "concurrency": e.concurrency, "answered": e.answered,
-                "peak_in_flight": e.limiter.peak_in_flight, "set_aside": breaker.trips if replica else 0,
-                "probes": breaker.probes if replica else 0, "state": breaker.state if replica else "closed",
-            })  # fmt: skip
-        return rows

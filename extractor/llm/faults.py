@@ -165,6 +165,10 @@ class ReplicaBreaker(CircuitBreaker):
     def start_probe(self) -> None:
         self.state, self.probes = "half-open", self.probes + 1
 
+    def abandon_probe(self) -> None:
+        """The probe ended with neither an answer nor a failure: due another one at once."""
+        self.state, self.reopen_at = "open", self._clock()
+
     def succeeded(self) -> None:
         super().succeeded()
         self._row = 0
