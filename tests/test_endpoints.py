@@ -324,3 +324,18 @@ def test_a_replica_breaker_opens_cools_down_probes_and_closes() -> None:
     breaker.start_probe()
     breaker.succeeded()
     assert breaker.closed and breaker.cooldown == faults.COOLDOWN_S
+
+
+def test_a_record_of_format_3_without_a_replica_is_read_as_older() -> None:
+    from extractor.models import RECORD_FORMAT
+    from extractor.store.records import parse_line
+
+    line = {"format": 3, "article_id": "a1", "title": "Ambush", "status": "ok", "incidents": [],
+            "provenance": {"backend": "openai", "model": "m", "schema_hash": "s", "endpoint": A}}  # fmt: skip
+
+    kind, record = parse_line(json.dumps(line))
+    current, again = parse_line(json.dumps(line | {"format": RECORD_FORMAT, "provenance": line["provenance"] | {
+        "replica": B}}))  # fmt: skip
+
+    assert RECORD_FORMAT == 4 and kind == "older" and record is not None and record.provenance.replica is None
+    assert current == "current" and again is not None and again.provenance.replica == B
