@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -136,6 +139,8 @@ def test_requests_go_to_the_endpoint_with_free_capacity(twelve: str, httpx2_mock
     assert {r.provenance.replica for r in got.values()} == {A, B}, "provenance names the replica that answered"
     assert all(r.provenance.endpoint == f"{A},{B}" for r in got.values()), "the replica set, not the replica"
     assert sum(r.provenance.replica == B for r in got.values()) == route_b.call_count
+    shares = {url: sum(r.provenance.replica == url for r in got.values()) for url in (A, B)}
+    assert f"answered by {A} {shares[A]}, {B} {shares[B]}" in result.stderr, "the summary says how work was shared"
 
 
 @pytest.mark.parametrize("failure", [refused, server_error], ids=["connection refused", "HTTP 500"])
@@ -199,6 +204,22 @@ def test_the_run_stops_only_when_every_endpoint_is_down(twelve: str, httpx2_mock
     assert dead_a.call_count >= faults.REPLICA_FAILURES and dead_b.call_count >= faults.REPLICA_FAILURES
     assert dead_a.call_count + dead_b.call_count <= 2 * faults.REPLICA_FAILURES + 8, "no retries once all are down"
     assert not any(r.status == "ok" for r in records().values())
+
+
+def test_all_endpoints_down_is_one_line_on_stderr_in_a_real_process(twelve: str, tmp_path: Path) -> None:
+    # Nothing listens on these loopback ports: every connection is refused. Several articles meet the end of the
+    # run at once; none of them may leave a traceback behind (asyncio logs a task exception nobody read).
+    script = Path(sys.executable).with_name("extract")
+    dead = ["--base-url", "http://127.0.0.1:9/v1", "--base-url", "http://127.0.0.1:10/v1"]
+    env = {**os.environ, "OPENAI_API_KEY": SECRET, "EXTRACT_CACHE_DIR": str(tmp_path / "cache")}
+    (tmp_path / "extract.toml").write_text("")  # the default retry waits: the articles end together after them
+    done = subprocess.run([str(script), "run", twelve, "--model", "m", *dead, "-o", "out.jsonl", "-q", "--no-cache"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)  # fmt: skip
+
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "all 2 endpoints are down" in lines[1], done.stderr  # the summary and the error
+    assert "Traceback" not in done.stderr and SECRET not in done.stderr
 
 
 def test_the_cache_answers_whichever_replica_answered_and_however_the_set_is_listed(feed: str, httpx2_mock) -> None:
