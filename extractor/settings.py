@@ -15,8 +15,8 @@ names as the options, e.g.:
     max_feed_bytes = 52428800  # a feed URL's body larger than this is refused
 
 Environment: `EXTRACT_<NAME>` for every setting (`EXTRACT_MODEL`, `EXTRACT_CONCURRENCY`, ...), and the
-OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL` (several endpoints: comma-separated). A wrong type or an unknown name is a ConfigError
-naming the setting and where it came from. The API key is never shown: not in repr, logs or errors.
+OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL` (several endpoints: comma-separated). A wrong type or an
+unknown name is a ConfigError naming the setting and where it came from. The API key is never shown: not in repr, logs or errors.
 """
 
 from __future__ import annotations

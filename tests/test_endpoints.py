@@ -126,7 +126,8 @@ def test_requests_go_to_the_endpoint_with_free_capacity(twelve: str, httpx2_mock
     route_b = httpx2_mock.post(chat(B)).mock(side_effect=answer(B))
 
     # The mode is fixed: negotiating it would hold each endpoint's first request alone.
-    result = run(twelve, f"{A}#concurrency=3", f"{B}#concurrency=1", args=("--no-cache", "--structured-output", "json_schema"))
+    fixed = ("--no-cache", "--structured-output", "json_schema")
+    result = run(twelve, f"{A}#concurrency=3", f"{B}#concurrency=1", args=fixed)
 
     assert result.exit_code == 0, result.output
     assert peak == {A: 3, B: 1}

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     "model": (Annotated[str | None, typer.Option(help="Model name; 'baseline' for the offline rule-based extractor.")], None),
     "base_url": (
-        Annotated[Optional[list[str]], typer.Option(metavar="URL", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1; "
-                  "give it again for more replicas of the model, each URL#concurrency=N (default 4).")],
+        Annotated[Optional[list[str]], typer.Option(metavar="URL", help="OpenAI-compatible endpoint, e.g. "
+                  "http://127.0.0.1:8000/v1; give it again for more replicas of the model, each URL#concurrency=N (default 4).")],
         None,
     ),
     "endpoint_name": (

@@ -343,8 +343,9 @@ class OpenAICompatBackend:
         shape: ReplyShape | None = None,
         endpoint: Endpoint | None = None,
     ) -> str:
-        """One request (to `endpoint`, by default the first), bounded as a whole (connect, wait, every byte of the reply) by `--timeout` and by what is
-        left of the article's budget: a server that trickles its reply cannot keep it alive past either."""
+        """One request (to `endpoint`, by default the first), bounded as a whole (connect, wait, every byte of the
+        reply) by `--timeout` and by what is left of the article's budget: a server that trickles its reply cannot
+        keep it alive past either."""
         estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens
         chars = sum(len(m["content"]) for m in messages)
         reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
