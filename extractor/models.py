@@ -216,6 +216,7 @@ class Spend:
     cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
     cut_completion_tokens: int = 0  # and the completion tokens they cost
     warnings: list[str] = field(default_factory=list)
+    answered_by: list[str] = field(default_factory=list)  # of several endpoints, the one of each answered request
 
     def __add__(self, other: Spend) -> Spend:
         return Spend(
@@ -225,6 +226,7 @@ class Spend:
             cut_replies=self.cut_replies + other.cut_replies,
             cut_completion_tokens=self.cut_completion_tokens + other.cut_completion_tokens,
             warnings=self.warnings + other.warnings,
+            answered_by=self.answered_by + other.answered_by,
         )
 
     def labelled(self, label: str) -> Spend:
@@ -253,12 +255,18 @@ class Provenance(BaseModel):
     latency_s: float = 0.0
     cut_replies: int = Field(default=0, description="Replies cut at max_tokens (finish reason 'length').")
     cut_completion_tokens: int = Field(default=0, description="Completion tokens those cut replies cost.")
+    replica: str | None = Field(
+        default=None,
+        description="Of several endpoints (--base-url given more than once), the one that answered (its URL without "
+        "credentials; several joined by ', ' when the article's requests went to more than one). None with one "
+        "endpoint, when answered from the cache, or in a record of an earlier format.",
+    )
 
 
 # The version of the record format (a line of the output JSONL, a row of the database, a stored run). Raise it when
 # a record or incident field is added, removed or changes meaning, and teach the reader (store/records.py) what an
 # older line lacks. Lines written before records were versioned carry no `format`: they are version 1.
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4  # 4: provenance.replica
 
 
 class ArticleRecord(BaseModel):

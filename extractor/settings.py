@@ -9,22 +9,27 @@ names as the options, e.g.:
     structured_output = "auto"
     concurrency = 8          # at most MAX_CONCURRENCY (256): more is a ConfigError
     fetch_timeout = 30       # seconds a feed URL's whole download may take (a total deadline, not per read)
+    # several replicas of one model: each URL with its own concurrency (default 4), requests to the least busy
+    # base_url = ["http://gpu1:8000/v1#concurrency=16", "http://gpu2:8000/v1#concurrency=8"]
+    # endpoint_name = "llama3-pool"   # the replica set's name in the cache identity (default: the sorted URLs)
     max_feed_bytes = 52428800  # a feed URL's body larger than this is refused
 
 Environment: `EXTRACT_<NAME>` for every setting (`EXTRACT_MODEL`, `EXTRACT_CONCURRENCY`, ...), and the
-OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL`. A wrong type or an unknown name is a ConfigError
-naming the setting and where it came from. The API key is never shown: not in repr, logs or errors.
+OpenAI SDK's own `OPENAI_API_KEY` and `OPENAI_BASE_URL` (several endpoints: comma-separated). A wrong type or an
+unknown name is a ConfigError naming the setting and where it came from. The API key is never shown: not in repr, logs or errors.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AliasChoices, Field, ValidationError
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 if sys.version_info >= (3, 11):
@@ -38,6 +43,8 @@ MODES = ("json_schema", "json_object_schema", "json_object", "prompt")
 BASELINE_MODEL = "baseline"
 DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
 MAX_CONCURRENCY = 256  # articles in progress at once, at most (each holds a task, a request and its text)
+DEFAULT_CONCURRENCY = 4  # articles in progress at once; with several endpoints, each endpoint's default
+_CONCURRENCY_FRAGMENT = re.compile(r"^concurrency=(\d+)$")
 StructuredOutput = Literal["auto", "json_schema", "json_object_schema", "json_object", "prompt"]
 Strategy = Literal["one-call", "enumerate", "hybrid"]  # how the LLM is asked (pipeline/strategies.py)
 
@@ -49,7 +56,11 @@ class LLMSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EXTRACT_", extra="forbid", populate_by_name=True)
 
     model: str | None = None
-    base_url: str | None = Field(default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EXTRACT_BASE_URL"))
+    # One URL, or several replicas of the same model (a list, or comma-separated): see `endpoints()`.
+    base_url: str | list[str] | None = Field(
+        default=None, validation_alias=AliasChoices("OPENAI_BASE_URL", "EXTRACT_BASE_URL")
+    )
+    endpoint_name: str | None = Field(default=None, min_length=1)  # the replica set's name in the cache identity
     api_key: str | None = Field(
         default=None, repr=False, validation_alias=AliasChoices("OPENAI_API_KEY", "EXTRACT_API_KEY")
     )
@@ -67,7 +78,8 @@ class LLMSettings(BaseSettings):
     retry_max_wait: float = Field(default=60.0, ge=0)
     rpm: int | None = Field(default=None, ge=1)
     tpm: int | None = Field(default=None, ge=1)
-    concurrency: int = Field(default=4, ge=1, le=MAX_CONCURRENCY)  # more is refused: one line, exit 2
+    # More is refused: one line, exit 2. With several endpoints: the sum of theirs unless given.
+    concurrency: int = Field(default=DEFAULT_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)
     fetch_timeout: float = Field(default=30.0, gt=0)  # seconds a feed URL's whole download may take
     max_feed_bytes: int = Field(default=50 * 1024 * 1024, ge=1)  # a feed URL's body above this is refused
     # USD per million tokens by model, over the shipped table (extractor/llm/data/prices.json) and price_file:
@@ -87,16 +99,95 @@ class LLMSettings(BaseSettings):
         """Options (init values) first, then the environment; the config file comes in as init values below them."""
         return init_settings, env_settings
 
+    @field_validator("base_url", mode="before")
+    @classmethod
+    def _one_or_several_urls(cls, value: Any) -> Any:
+        """One URL stays a string; several (a list, comma-separated text, or both) become a list of distinct URLs."""
+        if value is None:
+            return None
+        items = value if isinstance(value, (list, tuple)) else [value]
+        if not all(isinstance(item, str) for item in items):
+            return value  # the type check says what is wrong
+        urls = [url.strip() for item in items for url in item.split(",") if url.strip()]
+        if not urls:
+            return None
+        identities = [url_identity(_split_concurrency(url)[0]) for url in urls]
+        twice = sorted({i for i in identities if identities.count(i) > 1})
+        if twice:
+            raise ValueError(f"endpoint given more than once: {', '.join(twice)}")
+        return urls[0] if len(urls) == 1 else urls
+
+    @model_validator(mode="after")
+    def _concurrency_of_several(self) -> LLMSettings:
+        """With several endpoints and no --concurrency, the run's concurrency is the sum of theirs (at most
+        MAX_CONCURRENCY), so that every endpoint can be kept busy. Set without marking it as given."""
+        if isinstance(self.base_url, list) or (self.base_url and _split_concurrency(self.base_url)[1]):
+            if "concurrency" not in self.model_fields_set:
+                total = sum(spec.concurrency for spec in self.endpoints())
+                self.__dict__["concurrency"] = min(MAX_CONCURRENCY, total)
+        return self
+
     @property
     def is_baseline(self) -> bool:
         return self.model == BASELINE_MODEL
 
+    def endpoints(self) -> list[EndpointSpec]:
+        """The run's endpoints, each with its concurrency: `URL#concurrency=N` gives its own; the others share an
+        explicitly given `concurrency` (what the endpoints with their own leave of it), else get the default 4
+        each. One URL without its own takes `concurrency`, as ever. No URL: api.openai.com."""
+        urls = self.base_url if isinstance(self.base_url, list) else [self.base_url or "https://api.openai.com/v1"]
+        split = [_split_concurrency(url) for url in urls]
+        given = "concurrency" in self.model_fields_set
+        if len(split) == 1:
+            share = self.concurrency
+        elif given:
+            without = sum(1 for _, own in split if own is None)
+            share = max(1, (self.concurrency - sum(own or 0 for _, own in split)) // max(1, without))
+        else:
+            share = DEFAULT_CONCURRENCY
+        return [EndpointSpec(url, own or share, url_identity(url)) for url, own in split]
+
+    @property
+    def several_endpoints(self) -> bool:
+        return isinstance(self.base_url, list)
+
     def endpoint_identity(self) -> str:
-        """The base URL without credentials, query or fragment: safe to log and to hash."""
-        parts = urlsplit(self.base_url or "https://api.openai.com/v1")
-        host = parts.hostname or ""
-        netloc = f"{host}:{parts.port}" if parts.port else host
-        return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+        """The endpoint as the cache and the records name it, safe to log and to hash: the base URL without
+        credentials, query or fragment; for several replicas (or whenever given) `endpoint_name`, else their
+        sorted URLs, so the identity does not depend on which replica answers."""
+        if self.endpoint_name:
+            return self.endpoint_name
+        return ",".join(sorted(spec.identity for spec in self.endpoints()))
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """One endpoint of a run: the base URL given to the SDK (without the `#concurrency=N` fragment), the most
+    requests in flight at once there, and its identity (no credentials, query or fragment)."""
+
+    url: str
+    concurrency: int
+    identity: str
+
+
+def url_identity(url: str) -> str:
+    """The base URL without credentials, query or fragment: safe to log and to hash."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def _split_concurrency(url: str) -> tuple[str, int | None]:
+    """The URL without a `#concurrency=N` fragment, and N (None without one; 1 to MAX_CONCURRENCY)."""
+    base, hash_, fragment = url.partition("#")
+    found = _CONCURRENCY_FRAGMENT.match(fragment) if hash_ else None
+    if not found:
+        return url, None
+    value = int(found.group(1))
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise ValueError(f"endpoint {url_identity(base)}: concurrency must be 1 to {MAX_CONCURRENCY} (got {value})")
+    return base, value
 
 
 class RunSettings(LLMSettings):

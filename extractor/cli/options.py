@@ -19,7 +19,16 @@ if TYPE_CHECKING:
 # The settings options of every command that extracts: name -> (annotation, default). None = not given.
 SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     "model": (Annotated[str | None, typer.Option(help="Model name; 'baseline' for the offline rule-based extractor.")], None),
-    "base_url": (Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")], None),
+    "base_url": (
+        Annotated[Optional[list[str]], typer.Option(metavar="URL", help="OpenAI-compatible endpoint, e.g. "
+                  "http://127.0.0.1:8000/v1; give it again for more replicas of the model, each URL#concurrency=N (default 4).")],
+        None,
+    ),
+    "endpoint_name": (
+        Annotated[str | None, typer.Option(help="Name of the replica set in the cache identity (default: its sorted "
+                  "URLs), so adding or removing a replica keeps the cache.")],
+        None,
+    ),
     "structured_output": (
         Annotated[str | None, typer.Option(help="auto (default), json_schema, json_object_schema, json_object or prompt.")],
         None,
@@ -69,7 +78,7 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     ),
 }  # fmt: skip
 # The options that are settings (typed and validated in `settings.py`); the others choose files and caching.
-SETTING_NAMES = ("model", "base_url", "structured_output", "strategy", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
+SETTING_NAMES = ("model", "base_url", "endpoint_name", "structured_output", "strategy", "concurrency", "rpm", "tpm", "temperature", "max_tokens",
                  "max_input_chars", "max_windows", "timeout", "article_budget", "prefilter")  # fmt: skip
 
 
@@ -86,7 +95,10 @@ class SettingOptions:
 
     def settings(self) -> dict[str, Any]:
         """The values that are settings, None where the option was not given."""
-        return {name: self.values[name] for name in SETTING_NAMES}
+        values = {name: self.values[name] for name in SETTING_NAMES}
+        if not values["base_url"]:  # --base-url not given (typer gives an empty list)
+            values["base_url"] = None
+        return values
 
     def setup(self) -> Setup:
         """The options as the library run's configuration."""

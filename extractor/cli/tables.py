@@ -303,6 +303,8 @@ def print_summary(summary: RunSummary, output: str) -> None:
     if summary.split_articles:  # long articles read window by window (--max-input-chars, --max-windows)
         capped = f", {summary.window_caps} with their end unread at the window cap" if summary.window_caps else ""
         parts.insert(2, f"{summary.split_articles} long articles read in {summary.windows} windows{capped}")
+    if summary.replicas:  # several endpoints: how the records were shared
+        parts.insert(-1, "answered by " + ", ".join(f"{url} {n}" for url, n in sorted(summary.replicas.items())))
     if summary.cut_replies:  # runaway replies: cut at max_tokens
         parts.insert(-1, f"{summary.cut_replies} replies cut at max_tokens ({summary.cut_completion_tokens} tokens)")
     err.print(", ".join(parts) + (f" -> {output}" if output != "-" else ""), highlight=False)

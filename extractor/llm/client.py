@@ -7,6 +7,8 @@ validation error when it is invalid (`max_reasks`), then, since a broken reply m
 afresh until `max_attempts` invalid replies. The SDK's own retries are off so the layers don't multiply.
 Tokens of every request are counted, failed ones included. A circuit breaker stops the run when the endpoint
 cannot answer at all, and a remembered structured-output mode that the server now rejects is renegotiated once.
+With several endpoints (replicas of the model, `endpoints.py`) each request goes to the one with the most free
+capacity, a failed request is asked again on another, and the run stops only when every endpoint is set aside.
 """
 
 from __future__ import annotations
@@ -32,8 +34,8 @@ from ..errors import (
 from ..models import Article, Spend, Usage
 from ..settings import MODES, LLMSettings
 from .examples import ExampleSource, render_examples
-from .faults import CircuitBreaker, scrub_key, translate
-from .limits import RequestLimiter
+from .endpoints import Endpoint, EndpointPool
+from .faults import scrub_key, translate
 from .pricing import Budget, estimate_usage, lookup, price_table
 from .prompts import PromptTemplate, fit_budget, render
 from .replies import (
@@ -56,6 +58,12 @@ MAX_RETRY_AFTER_S = 600.0  # a longer Retry-After is honoured only up to ten min
 
 class _BudgetSpent(BackendTimeout):
     """The article's budget ran out before a request could be sent (after waiting for the rate limiter)."""
+
+
+class _Tally:
+    """Failed requests of one answer, across the endpoints it was asked at."""
+
+    failures = 0
 
 
 class ModeMemory(Protocol):
@@ -93,27 +101,26 @@ class OpenAICompatBackend:
         self.prompt_name, self.prompt_hash = (prompt.name, prompt.hash) if prompt else (None, None)  # None: ask() only
         self.window_chars, self.max_windows = settings.max_input_chars, settings.max_windows  # pipeline/windowed.py
         self.article_budget = settings.article_budget  # seconds for all of an article's work (pipeline/article.py)
-        self.limiter = RequestLimiter(settings.concurrency, rpm=settings.rpm, tpm=settings.tpm)
-        self._modes = modes
-        self._mode_key = f"{self.endpoint}|{self.model}"
-        self._mode: str | None = self._initial_mode()
-        self._mode_confirmed = settings.structured_output != "auto" or self._mode is not None
-        self._remembered = settings.structured_output == "auto" and self._mode is not None
-        self.breaker = CircuitBreaker(self.endpoint)
         self.price = lookup(price_table(settings.prices, settings.price_file), self.model)  # None: unknown
         self.budget: Budget | None = None  # a --max-cost cap, shared by the run's requests
-        self._negotiation = asyncio.Lock()
         remember_secret(settings.api_key)  # hidden from every log line, error and record from now on
-        self._client = client or openai_client(settings)
-
-    def _initial_mode(self) -> str | None:
-        if self.settings.structured_output != "auto":
-            return self.settings.structured_output
-        return self._modes.known_mode(self._mode_key) if self._modes else None
+        specs = settings.endpoints()
+        several = len(specs) > 1
+        self.endpoints = [
+            Endpoint(spec, settings, (client if client and not several else None) or openai_client(
+                settings, base_url=spec.url if settings.base_url else None), modes, several)
+            for spec in specs
+        ]  # fmt: skip
+        self.pool = EndpointPool(self.endpoints)
 
     @property
     def mode(self) -> str:
-        return self._mode or MODES[0]
+        """The negotiated structured-output mode; of several endpoints, the least structured they use (the cache
+        identity's mode: replicas normally agree)."""
+        if not self.pool.several:
+            return self.endpoints[0].mode
+        modes = [e.mode for e in self.endpoints if e.confirmed] or [e.mode for e in self.endpoints]
+        return max(modes, key=MODES.index)
 
     def cache_identity(self) -> dict[str, Any]:
         s = self.settings
@@ -136,7 +143,8 @@ class OpenAICompatBackend:
         return round(self.price.cost(usage, batch=batch), 8) if self.price else None
 
     async def aclose(self) -> None:
-        await self._client.close()
+        for endpoint in self.endpoints:
+            await endpoint.client.close()
 
     def deadline(self) -> float:
         """When an article started now must be finished (`--article-budget`)."""
@@ -205,47 +213,89 @@ class OpenAICompatBackend:
     async def _complete(
         self, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
     ) -> str:
-        """One answer in the negotiated mode; negotiates the mode first when it is not yet known, and once more
-        when a mode remembered from an earlier run is rejected now."""
-        if self._mode_confirmed:
+        """One answer; with several endpoints, a request that failed at one (5xx, timeout, no connection) is asked
+        again at another right away, within the same `max_attempts` failures and the article's deadline."""
+        if not self.pool.several:
+            return await self._complete_on(self.endpoints[0], messages, result, deadline, shape, None)
+        tally, avoid = _Tally(), None
+        while True:
+            endpoint = self.pool.pick(avoid)  # EndpointUnavailable when every endpoint is set aside
+            probe = self.pool.probing(endpoint)
+            endpoint.assigned += 1
             try:
-                return await self._complete_in_mode(self.mode, messages, result, deadline, shape)
-            except ModeRejected:
-                if not self._remembered:
+                return await self._complete_on(endpoint, messages, result, deadline, shape, tally)
+            except BackendError as exc:
+                if isinstance(exc, _BudgetSpent) or not exc.transient or isinstance(exc, RateLimited):
                     raise
-                async with self._negotiation:
-                    if self._remembered:  # the first request to meet the rejection starts the renegotiation
+                if tally.failures >= self.settings.max_attempts or time.monotonic() >= deadline:
+                    raise
+                avoid = endpoint
+            finally:
+                endpoint.assigned -= 1
+                if probe:
+                    self.pool.settle_probe(endpoint)
+
+    async def _complete_on(
+        self,
+        endpoint: Endpoint,
+        messages: list[dict[str, str]],
+        result: BackendResult,
+        deadline: float,
+        shape: ReplyShape,
+        tally: _Tally | None,
+    ) -> str:
+        """One answer from `endpoint` in its negotiated mode; negotiates the mode first when it is not yet known,
+        and once more when a mode remembered from an earlier run is rejected now."""
+        where = f"endpoint {endpoint.url}" if self.pool.several else "endpoint"
+        if endpoint.confirmed:
+            try:
+                return await self._complete_in_mode(endpoint, endpoint.mode, messages, result, deadline, shape, tally)
+            except ModeRejected:
+                if not endpoint.remembered:
+                    raise
+                async with endpoint.negotiation:
+                    if endpoint.remembered:  # the first request to meet the rejection starts the renegotiation
                         result.spent.warnings.append(
-                            f"endpoint now rejects the remembered mode {self.mode}; renegotiating"
+                            f"{where} now rejects the remembered mode {endpoint.mode}; renegotiating"
                         )
-                        self._remembered, self._mode_confirmed, self._mode = False, False, None
-        async with self._negotiation:
-            if not self._mode_confirmed:
-                for mode in MODES[MODES.index(self.mode) :]:
+                        endpoint.remembered, endpoint.confirmed, endpoint.chosen = False, False, None
+        async with endpoint.negotiation:
+            if not endpoint.confirmed:
+                for mode in MODES[MODES.index(endpoint.mode) :]:
                     try:
-                        raw = await self._complete_in_mode(mode, messages, result, deadline, shape)
+                        raw = await self._complete_in_mode(endpoint, mode, messages, result, deadline, shape, tally)
                     except ModeRejected:
-                        result.spent.warnings.append(f"endpoint rejected structured-output mode {mode}")
+                        result.spent.warnings.append(f"{where} rejected structured-output mode {mode}")
                         continue
-                    self._mode, self._mode_confirmed = mode, True
-                    if self._modes:
-                        self._modes.remember_mode(self._mode_key, mode)
+                    endpoint.remember(mode)
                     return raw
-                raise BackendError("endpoint rejected every structured-output mode")
+                raise BackendError(f"{where} rejected every structured-output mode")
         # Negotiated while this request waited for the lock: send it outside the lock, alongside the others.
-        return await self._complete_in_mode(self.mode, messages, result, deadline, shape)
+        return await self._complete_in_mode(endpoint, endpoint.mode, messages, result, deadline, shape, tally)
 
     async def _complete_in_mode(
-        self, mode: str, messages: list[dict[str, str]], result: BackendResult, deadline: float, shape: ReplyShape
+        self,
+        endpoint: Endpoint,
+        mode: str,
+        messages: list[dict[str, str]],
+        result: BackendResult,
+        deadline: float,
+        shape: ReplyShape,
+        tally: _Tally | None = None,
     ) -> str:
         result.mode = mode
-        failures = 0
+        tally = tally or _Tally()
 
         def stop(retry_state: Any) -> bool:
-            """Attempts bound real failures; a 429 spends only time, bounded by the article's budget."""
-            nonlocal failures
-            failures += not isinstance(retry_state.outcome.exception(), RateLimited)
-            return failures >= self.settings.max_attempts or time.monotonic() >= deadline
+            """Attempts bound real failures; a 429 spends only time, bounded by the article's budget. Of several
+            endpoints, a failure is asked again elsewhere (`_complete`) while another endpoint is available."""
+            limited = isinstance(retry_state.outcome.exception(), RateLimited)
+            tally.failures += not limited
+            if tally.failures >= self.settings.max_attempts or time.monotonic() >= deadline:
+                return True
+            return self.pool.several and not limited and (
+                not endpoint.available or self.pool.others_available(endpoint)
+            )
 
         def wait(retry_state: Any) -> float:
             return min(self._wait(retry_state), max(0.0, deadline - time.monotonic()))
@@ -263,7 +313,7 @@ class OpenAICompatBackend:
                 if last is not None and time.monotonic() >= deadline:
                     raise last  # the budget ran out while waiting to retry: the article fails with the last error
                 try:
-                    return await self._request(mode, messages, result, deadline, shape)
+                    return await self._request(mode, messages, result, deadline, shape, endpoint)
                 except _BudgetSpent:
                     if last is not None:
                         raise last from None
@@ -291,19 +341,25 @@ class OpenAICompatBackend:
         result: BackendResult,
         deadline: float | None = None,
         shape: ReplyShape | None = None,
+        endpoint: Endpoint | None = None,
     ) -> str:
-        """One request, bounded as a whole (connect, wait, every byte of the reply) by `--timeout` and by what is
-        left of the article's budget: a server that trickles its reply cannot keep it alive past either."""
+        """One request (to `endpoint`, by default the first), bounded as a whole (connect, wait, every byte of the
+        reply) by `--timeout` and by what is left of the article's budget: a server that trickles its reply cannot
+        keep it alive past either."""
         estimate = sum(len(m["content"]) for m in messages) // 4 + self.settings.max_tokens
         chars = sum(len(m["content"]) for m in messages)
         reserved = self.budget.reserve(estimate_usage(chars, self.settings.max_tokens)) if self.budget else 0.0
         before = time.monotonic()
-        async with self.limiter.request(estimate):
+        endpoint = endpoint or self.endpoints[0]
+        async with endpoint.limiter.request(estimate):
             limit = self._time_limit(deadline, before, result.spent.attempts, reserved)
             result.spent.attempts += 1
-            response = await self._send(mode, messages, shape or EXTRACTION, limit, reserved)
-        self.limiter.succeeded()
-        self.breaker.succeeded()
+            response = await self._send(endpoint, mode, messages, shape or EXTRACTION, limit, reserved)
+        endpoint.limiter.succeeded()
+        endpoint.breaker.succeeded()
+        endpoint.answered += 1
+        if self.pool.several:
+            result.spent.answered_by.append(endpoint.url)
         return self._read(response, reserved, result)
 
     def _refund(self, reserved: float) -> None:
@@ -328,14 +384,20 @@ class OpenAICompatBackend:
         return limit
 
     async def _send(
-        self, mode: str, messages: list[dict[str, str]], shape: ReplyShape, limit: float, reserved: float
+        self,
+        endpoint: Endpoint,
+        mode: str,
+        messages: list[dict[str, str]],
+        shape: ReplyShape,
+        limit: float,
+        reserved: float,
     ) -> Any:
         """The completion, within `limit` seconds; a failure translated to our errors (key scrubbed), told to the
         rate limiter (429) or the circuit breaker, and its reservation refunded."""
         timeout = self.settings.timeout
         try:
             return await asyncio.wait_for(
-                self._client.chat.completions.create(
+                endpoint.client.chat.completions.create(
                     model=self.model,
                     messages=messages,  # type: ignore[arg-type]
                     temperature=self.settings.temperature,
@@ -349,7 +411,9 @@ class OpenAICompatBackend:
             which = f"--timeout {timeout:g} s" if limit >= timeout else (
                 f"what was left of the article budget, --article-budget {self.settings.article_budget:g} s"
             )
-            raise BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})") from None
+            error = BackendTimeout(f"request not answered in full within {limit:.3g} s ({which})")
+            endpoint.breaker.failed(error)  # a lone endpoint's breaker counts only connections; replicas' count it
+            raise error from None
         except asyncio.CancelledError:
             self._refund(reserved)
             raise
@@ -357,9 +421,9 @@ class OpenAICompatBackend:
             self._refund(reserved)  # a refused request is not billed
             error = scrub_key(translate(exc), self.settings.api_key)
             if isinstance(error, RateLimited):
-                self.limiter.throttled(error.retry_after)
+                endpoint.limiter.throttled(error.retry_after)
             elif isinstance(error, BackendError):
-                self.breaker.failed(error)
+                endpoint.breaker.failed(error)
             raise error from None
 
     def _read(self, response: Any, reserved: float, result: BackendResult) -> str:
@@ -380,12 +444,20 @@ class OpenAICompatBackend:
         return content
 
 
-def openai_client(settings: LLMSettings, *, sync: bool = False, max_retries: int = 0) -> Any:
-    """The one place an openai SDK client is made: the endpoint, the key (a placeholder when there is none) and
-    the timeout from `settings`; the SDK's own retries off unless asked for (this stage retries requests itself)."""
+def openai_client(
+    settings: LLMSettings, *, sync: bool = False, max_retries: int = 0, base_url: str | None = None
+) -> Any:
+    """The one place an openai SDK client is made: the endpoint (`base_url`, else the settings' only one), the key
+    (a placeholder when there is none) and the timeout from `settings`; the SDK's own retries off unless asked for
+    (this stage retries requests itself)."""
+    if base_url is None and settings.base_url is not None:
+        specs = settings.endpoints()
+        if len(specs) > 1:
+            raise ConfigError(f"this command talks to one endpoint; --base-url was given {len(specs)} times")
+        base_url = specs[0].url
     make = openai.OpenAI if sync else openai.AsyncOpenAI
     key = settings.api_key or "no-key"
-    return make(api_key=key, base_url=settings.base_url, max_retries=max_retries, timeout=settings.timeout)
+    return make(api_key=key, base_url=base_url, max_retries=max_retries, timeout=settings.timeout)
 
 
 def usage_of(response: Any) -> Usage | None:

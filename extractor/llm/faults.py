@@ -1,9 +1,12 @@
 """What can go wrong at the endpoint: SDK errors translated into ours (credentials scrubbed from every message),
-Retry-After, and the circuit breaker that stops a run when the endpoint cannot answer at all."""
+Retry-After, the circuit breaker that stops a run when the endpoint cannot answer at all, and the one that sets
+aside one of several endpoints (replicas) while the others carry on."""
 
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import Any
 
 import openai
@@ -124,3 +127,72 @@ class CircuitBreaker:
                 raise EndpointUnavailable(
                     f"endpoint {self.endpoint} refuses every request alike ({error}); stopping the run"
                 )
+
+
+COOLDOWN_S = 5.0  # a replica set aside is probed again after this long, then after twice as long each time
+MAX_COOLDOWN_S = 60.0
+REPLICA_FAILURES = 5  # failed requests in a row (5xx, timeouts, no connection) that set a replica aside
+
+
+class ReplicaBreaker(CircuitBreaker):
+    """The breaker of one endpoint among several: instead of stopping the run it opens (the endpoint is set aside)
+    after `failures` failed requests in a row with no answer between them (5xx, timeouts, no connection; 429s are
+    the limiter's), or when the base breaker would stop the run. After a cool-down it is due a probe: one request
+    goes there (half-open); an answer closes it, a failure opens it again for twice as long (up to
+    MAX_COOLDOWN_S). The pool stops the run only when every endpoint is open."""
+
+    def __init__(
+        self, endpoint: str, failures: int = REPLICA_FAILURES, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(endpoint)
+        self.failures, self._clock = failures, clock
+        self.state = "closed"  # closed, open, half-open
+        self.cooldown = COOLDOWN_S
+        self.reopen_at = 0.0
+        self.trips = 0  # times it was set aside
+        self.probes = 0  # probe requests sent after a cool-down
+        self.last_error = ""
+        self._row = 0
+
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
+
+    def probe_due(self) -> bool:
+        """Open and cooled down: the next request may go here as the probe."""
+        return self.state == "open" and self._clock() >= self.reopen_at
+
+    def start_probe(self) -> None:
+        self.state, self.probes = "half-open", self.probes + 1
+
+    def abandon_probe(self) -> None:
+        """The probe ended with neither an answer nor a failure: due another one at once."""
+        self.state, self.reopen_at = "open", self._clock()
+
+    def succeeded(self) -> None:
+        super().succeeded()
+        self._row = 0
+        if self.state != "closed":
+            self.state, self.cooldown = "closed", COOLDOWN_S
+
+    def failed(self, error: BackendError) -> None:
+        """Count a failed request; open when the endpoint looks down (never raises)."""
+        if isinstance(error, RateLimited) or isinstance(error, ModeRejected):
+            return
+        if error.transient:
+            self._row += 1
+            if self.state == "half-open" or self._row >= self.failures:
+                self._open(error)
+            return
+        try:
+            super().failed(error)
+        except EndpointUnavailable:
+            self._open(error)
+
+    def _open(self, error: BackendError) -> None:
+        if self.state == "half-open":  # the probe failed: wait longer before the next one
+            self.cooldown = min(MAX_COOLDOWN_S, self.cooldown * 2)
+        elif self.state == "closed":
+            self.trips += 1
+        self.state, self.reopen_at, self.last_error = "open", self._clock() + self.cooldown, str(error)
+        self._row = 0

@@ -64,6 +64,10 @@ class RequestLimiter:
                 self.in_flight -= 1
                 cond.notify_all()
 
+    def paused(self) -> bool:
+        """True while a Retry-After pause holds new requests."""
+        return self._pause_until > self._clock()
+
     def succeeded(self) -> None:
         """Additive increase after a successful request."""
         self.limit = min(float(self.max_concurrency), self.limit + 1.0 / self.limit)

@@ -41,8 +41,13 @@ async def extract_one(
     budget = capability(backend, "article_budget")
     try:
         work = extract_article(article, backend, cache)  # whole, or window by window when long
-        # The backend stops its own requests at the budget (and says why); this is the backstop for everything else.
-        extracted = await (asyncio.wait_for(work, budget + BUDGET_GRACE_S) if budget else work)
+        if budget:
+            # The backend stops its own requests at the budget (and says why); this is the backstop for the rest.
+            task = asyncio.ensure_future(work)
+            task.add_done_callback(_retrieved)
+            extracted = await asyncio.wait_for(task, budget + BUDGET_GRACE_S)
+        else:
+            extracted = await work
     except asyncio.TimeoutError:
         return _record(
             article, backend, started, Spend(), backend.mode,
@@ -53,6 +58,13 @@ async def extract_one(
     except BackendError as exc:
         return _record(article, backend, started, exc.spent, backend.mode, error=f"{type(exc).__name__}: {exc}")
     return await asyncio.to_thread(_checked_record, article, backend, started, extracted, drop_ungrounded)
+
+
+def _retrieved(task: asyncio.Future) -> None:
+    """Mark the exception of the article's task as seen: when the run stops (EndpointUnavailable met by several
+    articles at once) and cancels their waiters, asyncio would otherwise log each one's traceback."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _checked_record(
@@ -149,6 +161,7 @@ def _record(
         latency_s=round(time.perf_counter() - started, 4),
         cut_replies=spent.cut_replies,
         cut_completion_tokens=spent.cut_completion_tokens,
+        replica=", ".join(dict.fromkeys(spent.answered_by)) or None,
     )
     return ArticleRecord(  # what came from the endpoint is scrubbed: a hostile server may echo the key
         article_id=article.id,

@@ -54,6 +54,7 @@ class RunSummary:
     window_caps: int = 0  # articles whose end max_windows left unread
     cut_replies: int = 0  # replies cut at max_tokens (finish reason "length")
     cut_completion_tokens: int = 0  # the completion tokens those cut replies cost
+    replicas: dict[str, int] = field(default_factory=dict)  # several endpoints: records each one answered
     elapsed_s: float = 0.0
 
     def add(self, record: ArticleRecord) -> None:
@@ -75,6 +76,9 @@ class RunSummary:
         self.window_caps += record.window_cap_hit
         self.cut_replies += record.provenance.cut_replies
         self.cut_completion_tokens += record.provenance.cut_completion_tokens
+        for replica in (record.provenance.replica or "").split(", "):
+            if replica:
+                self.replicas[replica] = self.replicas.get(replica, 0) + 1
         if record.provenance.cost_usd is None:
             self.cost_unknown += 1
         else:
