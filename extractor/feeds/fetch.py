@@ -21,8 +21,6 @@ import asyncio
 import concurrent.futures
 from dataclasses import dataclass
 
-import httpx2
-
 from ..errors import FeedError
 
 USER_AGENT = "incident-extractor/0.1 (+feed reader)"
@@ -54,6 +52,8 @@ def fetch(url: str, limits: FetchLimits | None = None) -> bytes:
 
 
 async def _bounded(url: str, limits: FetchLimits) -> bytes:
+    import httpx2  # here: a run over local files never loads the HTTP client
+
     try:
         return await asyncio.wait_for(_download(url, limits.max_bytes, limits.timeout), limits.timeout)
     except (asyncio.TimeoutError, httpx2.TimeoutException):
@@ -73,6 +73,8 @@ async def _bounded(url: str, limits: FetchLimits) -> bytes:
 
 
 async def _download(url: str, max_bytes: int, timeout: float) -> bytes:
+    import httpx2
+
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
     async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
         async with client.stream("GET", url) as response:
