@@ -25,7 +25,7 @@ _FOLDED: dict[int, str] = {}  # str.translate table: every character seen so far
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)  # an article's text is looked at by the rules and again by the post-checks
 def flatten(text: str) -> tuple[str, tuple[int, ...]]:
     """`text` folded character by character (as `fold`, single spaces, a possessive "’s" split off), and for
     each character of the result the index of the original character it came from."""
