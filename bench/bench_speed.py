@@ -52,8 +52,10 @@ print(statistics.median(per))
 def timed(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float, int]:
     """(wall s, user s, max RSS KB) of one whole process."""
     stats = cwd / "time.txt"
-    subprocess.run(["/usr/bin/time", "-o", str(stats), "-f", "%e %U %M", *command], env=env, cwd=cwd, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    done = subprocess.run(["/usr/bin/time", "-o", str(stats), "-f", "%e %U %M", *command], env=env, cwd=cwd,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(command)}: exit {done.returncode}\n{done.stderr[-2000:]}")
     wall, user, rss = stats.read_text().split()[-3:]
     return float(wall), float(user), int(rss)
 
