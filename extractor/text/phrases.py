@@ -29,7 +29,7 @@ _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 def flatten(text: str) -> tuple[str, tuple[int, ...]]:
     """`text` folded character by character (as `fold`, single spaces, a possessive "’s" split off), and for
     each character of the result the index of the original character it came from."""
-    for ch in set(text).difference(map(chr, _FOLDED)):
+    for ch in [ch for ch in set(text) if ord(ch) not in _FOLDED]:  # never iterate the table: threads add to it
         _FOLDED[ord(ch)] = fold_char(ch) or _GONE
     folded = _POSSESSIVE.sub(" ", text).translate(_FOLDED)
     if len(folded) != len(text) or _GONE in text:  # a character folds to several (rare): one at a time
