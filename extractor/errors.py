@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .models import Spend
+if TYPE_CHECKING:  # models (pydantic) only when an error carries what was spent: `extract --help` stays light
+    from .models import Spend
 
 
 class ExtractorError(Exception):
@@ -65,7 +66,11 @@ class SpendingFailure(ExtractorError):
 
     def __init__(self, message: str, *, spent: Spend | None = None) -> None:
         super().__init__(message)
-        self.spent = spent if spent is not None else Spend()
+        if spent is None:
+            from .models import Spend
+
+            spent = Spend()
+        self.spent = spent
 
 
 class BackendError(SpendingFailure):

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import ExtractorError
 from ..runner.run import RunHooks
 from .options import SettingOptions
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..models import ArticleRecord
     from ..pipeline.run import RunSummary
     from ..settings import RunSettings
@@ -91,6 +92,8 @@ def settings_of(llm: SettingOptions) -> RunSettings:
 
 
 def progress_bar(total: int | None, quiet: bool) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     progress = Progress(*columns, console=err, disable=quiet)
     progress.add_task("extracting", total=total)

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .app import EXIT_FAILED, EXIT_INTERRUPTED, app, err, fail, guarded, out
 from .options import Quiet
@@ -108,6 +107,8 @@ def batch_wait(
 @contextmanager
 def _job_progress(job: BatchJob, quiet: bool) -> Iterator[Callable[[CollectResult], None]]:
     """A progress display of the job's answered requests; yields what updates it after each round."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
     with Progress(*columns, console=err, disable=quiet) as progress:
         task = progress.add_task(f"batch {job.id}", total=len(job.state.requests))

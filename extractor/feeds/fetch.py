@@ -25,8 +25,6 @@ import asyncio
 import concurrent.futures
 from dataclasses import dataclass
 
-import httpx2
-
 from ..errors import FeedError
 
 USER_AGENT = "incident-extractor/0.1 (+feed reader)"
@@ -93,6 +91,8 @@ async def fetch_conditional(
 async def _bounded(
     url: str, limits: FetchLimits, conditions: dict[str, str] | None = None, answer: dict | None = None
 ) -> bytes:
+    import httpx2  # here: a run over local files never loads the HTTP client
+
     try:
         return await asyncio.wait_for(
             _download(url, limits.max_bytes, limits.timeout, conditions or {}, answer), limits.timeout
@@ -116,6 +116,8 @@ async def _bounded(
 async def _download(
     url: str, max_bytes: int, timeout: float, conditions: dict[str, str], answer: dict | None = None
 ) -> bytes:
+    import httpx2
+
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate", **conditions}
     async with httpx2.AsyncClient(timeout=timeout, follow_redirects=True, headers=headers) as client:
         async with client.stream("GET", url) as response:

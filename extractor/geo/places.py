@@ -7,7 +7,7 @@ import re
 
 import pycountry
 
-from ..text.phrases import find_phrases, phrase_key, word_pattern
+from ..text.phrases import PhraseMatcher, find_phrases, phrase_key, word_pattern
 
 ARABIC_ARTICLE = re.compile(r"^(?:al|an|ar|as|ad|at|ash|az) ")  # a leading article of a folded name
 _COUNTRY_ALIASES = {
@@ -112,7 +112,7 @@ def country_name(code: str) -> str:
 
 
 @functools.cache
-def _country_table() -> tuple[dict[str, str], re.Pattern[str]]:
+def _country_table() -> tuple[dict[str, str], PhraseMatcher]:
     """Normalised country name or alias -> alpha_2, from pycountry plus the short alias list."""
     table: dict[str, str] = {}
     for country in pycountry.countries:
@@ -126,7 +126,7 @@ def _country_table() -> tuple[dict[str, str], re.Pattern[str]]:
 
 
 @functools.cache
-def _region_table(code: str) -> tuple[dict[str, str], re.Pattern[str] | None]:
+def _region_table(code: str) -> tuple[dict[str, str], PhraseMatcher | None]:
     """Normalised first-level subdivision name (also without a leading 'al') -> its pycountry name."""
     table: dict[str, str] = {}
     for sub in pycountry.subdivisions.get(country_code=code) or []:
@@ -138,7 +138,7 @@ def _region_table(code: str) -> tuple[dict[str, str], re.Pattern[str] | None]:
     return table, word_pattern(table) if table else None
 
 
-def _mentions(text: str, table: dict[str, str], pattern: re.Pattern[str]) -> list[tuple[str, int, int]]:
+def _mentions(text: str, table: dict[str, str], pattern: PhraseMatcher) -> list[tuple[str, int, int]]:
     return [
         (table[key], start, end)
         for key, start, end in find_phrases(text, pattern)
@@ -174,7 +174,7 @@ _CUE_BEFORE = re.compile(r"\b(?:[Ss]tate|[Pp]rovince|[Rr]egion|[Gg]overnorate) o
 
 
 @functools.cache
-def _world_region_table() -> tuple[dict[str, dict[str, str]], re.Pattern[str]]:
+def _world_region_table() -> tuple[dict[str, dict[str, str]], PhraseMatcher]:
     """Normalised first-level division name (also without a leading 'al') -> {country code: pycountry name}."""
     table: dict[str, dict[str, str]] = {}
     for sub in pycountry.subdivisions:
@@ -203,8 +203,7 @@ def find_regions_anywhere(text: str) -> list[tuple[str, str, int, int]]:
     of Helmand"), or a state of a WELL_KNOWN_REGIONS country by its bare name ("Rhode Island", "Manipur", "Zamfara";
     not in text written all in capitals, nor a name that is a country's or often something else)."""
     table, pattern = _world_region_table()
-    letters = [ch for ch in text[:2000] if ch.isalpha()]
-    shouting = bool(letters) and sum(ch.islower() for ch in letters) < 0.05 * len(letters)
+    capitals = shouting(text)
     found = []
     for key, start, end in find_phrases(text, pattern):
         countries = table[key]
@@ -213,12 +212,20 @@ def find_regions_anywhere(text: str) -> list[tuple[str, str, int, int]]:
         ((code, name),) = countries.items()
         cued = bool(_CUE_AFTER.match(text[end : end + 16]) or _CUE_BEFORE.search(text[max(0, start - 24) : start]))
         bare = (
-            code in WELL_KNOWN_REGIONS and not shouting and key not in _NOT_BARE
+            code in WELL_KNOWN_REGIONS and not capitals and key not in _NOT_BARE
             and key not in _country_table()[0] and not _NEW.search(text[max(0, start - 4) : start])
         )  # fmt: skip
         if cued or bare:
             found.append((name, code, start, end))
     return found
+
+
+@functools.lru_cache(maxsize=64)
+def shouting(text: str) -> bool:
+    """Whether the text is written all in capitals (as the MUC-4 wires are): under 5% of its first 2,000
+    characters' letters in lower case."""
+    letters = [ch for ch in text[:2000] if ch.isalpha()]
+    return bool(letters) and sum(ch.islower() for ch in letters) < 0.05 * len(letters)
 
 
 def find_regions(text: str, code: str) -> list[tuple[str, int, int]]:

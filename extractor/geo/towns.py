@@ -36,7 +36,7 @@ from itertools import pairwise
 
 from .gazetteer import Place, country_code, known_name, resolve
 from ..text.normalize import fold
-from .places import find_countries, find_regions_anywhere
+from .places import find_countries, find_regions_anywhere, shouting
 
 WORLD_POPULATION = 100_000
 """A town name the article's countries do not have counts only when the world-wide choice is at least this large."""
@@ -52,6 +52,8 @@ _BEFORE = re.compile(
     r"outskirts|port|neighbou?rhood|province|department|capital)\s+of)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+_BEFORE_LAST = re.compile(r"(?:in|near|at|outside|of|around|into|on|the)\s+", re.IGNORECASE)
+"""The last word of every `_BEFORE` and the space after it: only a word right after one is tried with `_BEFORE`."""
 _REGION_AFTER = re.compile(
     r"^\s+(?:department|province|state|region|governorate|district|prefecture|county|jurisdiction|municipality"
     r"|farm|estate|hacienda|plantation|ranch|highway|road|street|avenue|bridge|river|stream|hill|volcano|barracks"
@@ -117,10 +119,11 @@ def find_towns(text: str, context: Sequence[str] = ()) -> list[tuple[Place, int,
     countries `context` (codes or names, e.g. `article_countries`)."""
     shouting = _shouting(text)
     words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
+    after_cue = {m.end() for m in _BEFORE_LAST.finditer(text)}
     found: list[tuple[Place, int, int]] = []
     position = 0
     for i, (start, _) in enumerate(words):
-        if start < position or not _BEFORE.search(text[max(0, start - 40) : start]):
+        if start < position or start not in after_cue or not _BEFORE.search(text[max(0, start - 40) : start]):
             continue
         hit = _longest(text, words, i, shouting, context)
         if hit is not None:
@@ -195,7 +198,4 @@ def _gap(text: str, span: list[tuple[int, int]]) -> bool:
     return any(text[a[1] : b[0]] not in (" ", "-") for a, b in pairwise(span))
 
 
-def _shouting(text: str) -> bool:
-    """Whether the text is written all in capitals (as the MUC-4 wires are)."""
-    letters = [ch for ch in text[:2000] if ch.isalpha()]
-    return bool(letters) and sum(ch.islower() for ch in letters) < 0.05 * len(letters)
+_shouting = shouting

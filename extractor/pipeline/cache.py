@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import diskcache
-
 from ..backend import BackendResult
 from ..models import Article, Incident, Spend
 
@@ -52,6 +50,8 @@ class ResultCache:
     def __init__(self, directory: Path | None = None, *, read: bool = True, write: bool = True) -> None:
         self.directory = Path(directory or default_cache_dir())
         self.read, self.write = read, write
+        import diskcache  # here: the baseline, which is not cached, never loads it
+
         self._cache = diskcache.Cache(str(self.directory)) if (read or write) else None
 
     def get(self, key: str) -> BackendResult | None:

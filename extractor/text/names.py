@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from .normalize import normalize_name
-from .phrases import find_phrases, word_pattern
+from .phrases import PhraseMatcher, find_phrases, word_pattern
 
 _SUFFIX = re.compile(r"\s+(?:militants?|jihadists?|fighters?|rebels?|insurgents?|group|members?|gunmen)$")
 
@@ -30,7 +30,7 @@ class AliasTable:
                 self._table.setdefault(key, name)
                 if alias.isupper() and len(key.replace(" ", "")) <= 5:
                     self._acronyms.add(key)
-        self._pattern: re.Pattern[str] | None = None
+        self._pattern: PhraseMatcher | None = None
 
     @classmethod
     def from_json(cls, text: str) -> AliasTable:
