@@ -7,10 +7,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..models import Article
 from ..resources import data_dir
+
+if TYPE_CHECKING:  # annotations only: `extract --help` reads DEFAULT_PROMPT without loading pydantic
+    from ..models import Article
 
 DEFAULT_PROMPT = "extract-v2"  # measured best on the golden set: docs/prompt-iteration.md
 STEP_PREFIX = "strategy-"
