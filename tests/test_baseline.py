@@ -86,6 +86,11 @@ def test_backend_identity_and_result():
         ("the attack killed a number of soldiers", {}),
         ("the death toll rose to 45", {"killed": (45, 45)}),
         ("JNIM claims it killed or wounded over 100 soldiers", {}),
+        ("attacked a checkpoint, killing 11 soldiers and a child", {"killed": (12, 12)}),  # two victim groups: summed
+        ("the bomb exploded, injuring 23 civilians and 10 off-duty soldiers", {"wounded": (33, 33)}),
+        ("killing at least 20 people and two children", {"killed": (22, None)}),
+        ("killing five soldiers and two attackers", {"killed": (5, 5)}),  # attackers are not victims
+        ("killing 11 soldiers and injuring a child", {"killed": (11, 11), "wounded": (1, 1)}),
     ],
 )
 def test_casualties(sentence, expected):

@@ -40,8 +40,30 @@ _VERB_FIRST = re.compile(
     rf"\s+[“\"]?(?P<count>{COUNT})\b(?P<noun>(?:\s+{_NOT_BETWEEN}[\w’'-]+){{0,3}})",
     re.IGNORECASE,
 )
+# "killing 11 soldiers and a child", "killing three police officers, two civilians": a second group of victims
+# named right after the first, in the same list, adds to it (the MUC-4 and news keys count both).
+_MORE_VICTIMS = re.compile(
+    rf"^\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<count>an?|{COUNT})\s+(?P<noun>(?:[\w’'-]+\s+){{0,2}}?)"
+    r"(?P<who>child(?:ren)?|civilians?|wom[ae]n|m[ae]n|boys?|girls?|soldiers?|police(?:m[ae]n| officers?)?|"
+    r"officers?|troops|villagers?|people|persons?|passengers?|students?|worshippers?|farmers?|residents?|"
+    r"guards?|teachers?|pupils?|relatives?)\b",
+    re.IGNORECASE,
+)
 _TOLL = re.compile(rf"\bdeath toll\s+(?:\w+\s+){{0,3}}?(?:to|of|at)\s+(?P<count>{COUNT})\b", re.IGNORECASE)
 _AMBIGUOUS = re.compile(r"\b(?:killed|dead) or (?:wounded|injured)\b|\bcasualties\b", re.IGNORECASE)
+
+
+def _with_more_victims(count: Count, rest: str) -> Count:
+    """`count` plus a second group of victims listed right after it ("11 soldiers and a child": 12)."""
+    more = _MORE_VICTIMS.match(rest)
+    if more is None or _PERPETRATOR_NOUNS.search(more.group("noun")):
+        return count
+    word = more.group("count").lower()
+    extra = Count(min=1, max=1) if word in ("a", "an") else parse_count(word)
+    if extra is None:
+        return count
+    high = count.max + extra.max if count.max is not None and extra.max is not None else None
+    return Count(min=count.min + extra.min, max=high)
 
 
 def casualties(sentence: str) -> dict[str, Count]:
@@ -56,6 +78,8 @@ def casualties(sentence: str) -> dict[str, Count]:
             field = _VERB[match.group("verb").lower()]
             if field == "killed" and _PERPETRATOR_NOUNS.search(match.group("noun")):
                 field = "perpetrators_killed"
+            elif pattern is _VERB_FIRST:
+                count = _with_more_victims(count, sentence[match.end() :])
             found.append((match.start(), field, count))
     for match in _TOLL.finditer(sentence):
         if (count := parse_count(match.group("count"))) is not None:
