@@ -56,6 +56,8 @@ EXPORT = OutputKind(
      b"article_id,title,link,"),  # the incidents CSV is the run's one CSV; ACLED's and GTD's columns
 )  # fmt: skip
 REVIEW_PAGE = OutputKind("a review page", (), (b'<meta name="generator" content="incident-extractor review">',))
+GOLDEN_LABELS = OutputKind("a golden labels file", (b'{"article_id"',))
+ARTICLES_JSONL = OutputKind("a JSONL file of articles", (b'{"id"',))
 SCHEMA = OutputKind("an extraction schema", (), (b'"$defs"', b'"$schema"'))
 
 

@@ -142,3 +142,12 @@ def test_the_kind_is_read_from_the_content_not_the_name(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     check_output(tmp_path / "empty.csv", EXPORT)  # an empty file holds nothing to lose
     check_output(tmp_path / "new.csv", EXPORT)
+
+
+def test_golden_export_refuses_a_foreign_file_and_its_database(tmp_path):
+    Path("notes.txt").write_text(NOTES)
+    before = seed_db(Path("g.db"))
+    refused(invoke("golden", "export", "--db", "g.db", "-o", "notes.txt"), "is not a golden labels file")
+    refused(invoke("golden", "export", "--db", "g.db", "-o", "g.db"), "is this command's input")
+    refused(invoke("golden", "export", "--db", "g.db", "--articles", "notes.txt"), "is not a JSONL file of articles")
+    assert Path("notes.txt").read_text() == NOTES and Path("g.db").read_bytes() == before

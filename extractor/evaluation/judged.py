@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from ..errors import GoldenError, OutputError
 from ..models import GoldArticle, GoldIncident, Incident
+from ..outputs import ARTICLES_JSONL, GOLDEN_LABELS, AtomicFile, check_output
 from ..store.database import IncidentDB
 from ..store.judgements import judged_articles
 from .golden import stratified_split
@@ -100,40 +101,28 @@ def golden_from_judgements(db: IncidentDB, run_id: str | None = None) -> list[Go
 
 
 def write_labels(labels: list[GoldArticle], path: str | Path) -> int:
-    """Write gold labels as JSONL (atomically: a temporary file renamed); the number of lines."""
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    try:
-        with temporary.open("w", encoding="utf-8") as stream:
-            for label in labels:
-                stream.write(label.model_dump_json(exclude_none=False) + "\n")
-        temporary.replace(target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    """Write gold labels as JSONL (a temporary file renamed into place); the number of lines."""
+    with AtomicFile(path) as stream:
+        for label in labels:
+            stream.write(label.model_dump_json(exclude_none=False) + "\n")
     return len(labels)
 
 
 def write_articles(db: IncidentDB, labels: list[GoldArticle], path: str | Path) -> int:
     """The judged articles as a JSONL input file (id, title, text, published, url): the feed of the golden set, for
     `extract eval --golden LABELS --feed ARTICLES`."""
-    target = Path(path)
-    temporary = target.with_name(target.name + ".tmp")
-    try:
-        with temporary.open("w", encoding="utf-8") as stream:
-            for label in labels:
-                row = db.query("SELECT article_id, title, text, published, link FROM articles WHERE article_id = ?",
-                               [label.article_id])[0]  # fmt: skip
-                stream.write(json.dumps({"id": row["article_id"], "title": row["title"], "text": row["text"],
-                                         "published": row["published"], "url": row["link"]},
-                                        ensure_ascii=False) + "\n")  # fmt: skip
-        temporary.replace(target)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
+    with AtomicFile(path) as stream:
+        for label in labels:
+            row = db.query("SELECT article_id, title, text, published, link FROM articles WHERE article_id = ?",
+                           [label.article_id])[0]  # fmt: skip
+            stream.write(json.dumps({"id": row["article_id"], "title": row["title"], "text": row["text"],
+                                     "published": row["published"], "url": row["link"]},
+                                    ensure_ascii=False) + "\n")  # fmt: skip
     return len(labels)
 
 
 def export_golden(db_path: str | Path, labels_path: str | Path, articles_path: str | Path | None = None,
-                  run_id: str | None = None) -> tuple[int, int, Path]:  # fmt: skip
+                  run_id: str | None = None, *, force: bool = False) -> tuple[int, int, Path]:  # fmt: skip
     """`extract golden export`: the judged articles of a database's run as gold labels (and their articles, by
     default beside the labels as NAME.articles.jsonl); (articles, incidents, articles file)."""
     from ..store.database import open_db
@@ -142,6 +131,8 @@ def export_golden(db_path: str | Path, labels_path: str | Path, articles_path: s
     articles = Path(articles_path) if articles_path else labels_path.with_name(labels_path.stem + ".articles.jsonl")
     if articles.resolve() == labels_path.resolve():
         raise OutputError("the labels and the articles must go to two different files")
+    check_output(labels_path, GOLDEN_LABELS, inputs=[db_path], force=force)
+    check_output(articles, ARTICLES_JSONL, inputs=[db_path], force=force, option="--articles")
     with open_db(db_path, create=False) as db:
         labels = golden_from_judgements(db, run_id)
         if not labels:
