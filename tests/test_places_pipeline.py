@@ -221,17 +221,3 @@ def test_admin2_from_the_words_of_the_location_or_the_evidence() -> None:
     assert district.admin2 == "Kurram"
     assert place_incidents([_incident(country="Mali")], _article("x"))[0].admin2 is None
 
-
-def test_a_named_part_of_a_country_sharing_its_divisions_name_is_the_region() -> None:
-    import asyncio
-    import datetime as dt
-
-    from extractor.baseline import BaselineBackend
-    from extractor.pipeline.article import extract_one
-
-    article = Article(id="k", title="Strike on market in Sudan kills at least 28 people",
-                      published=dt.datetime(2026, 2, 16, tzinfo=dt.timezone.utc),
-                      text="Drone strikes hit a busy market in Sudan’s Kordofan region on Sunday, killing at least "
-                           "28 people, a rights group said.")  # fmt: skip
-    (got,) = asyncio.run(extract_one(article, BaselineBackend())).incidents
-    assert (got.country, got.region) == ("Sudan", "Kordofan")

@@ -18,7 +18,7 @@ from typing import Any
 from ..backend import BackendResult
 from ..models import Article, Claim, Count, Incident, Perpetrator, Target
 from ..text.dates import date_mentions
-from ..geo.places import country_name, find_countries, find_named_parts, find_regions, in_place
+from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.normalize import fold
 from ..text.sentences import sentences
 from ..geo.towns import article_countries, dateline_end, find_towns
@@ -128,7 +128,6 @@ def extract_incidents(article: Article) -> list[Incident]:
     codes = sorted({code for code, _, _ in countries + in_title} | set(context))
     towns = [(place.location, place.country_code, s, e) for place, s, e in find_towns(text, context)]
     regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code) if s >= filed]
-    regions += [(name, code, s, e) for code in codes for name, s, e in find_named_parts(text, code) if s >= filed]
     title_country = in_title[0][0] if in_title else None
 
     drafts: list[_Draft] = []

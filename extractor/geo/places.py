@@ -260,19 +260,3 @@ def find_admin2(text: str) -> list[tuple[str, int, int]]:
         end = match.start(group) + len(match.group(group))
         found.append((name, end - len(name), end))
     return found
-
-
-_NAMED_PART = re.compile(r"\b(?P<name>[A-Z][a-z]{3,}) region\b")
-
-
-def find_named_parts(text: str, code: str) -> list[tuple[str, int, int]]:
-    """(name, start, end) of a named part of country `code` larger than none of its first-level divisions but
-    sharing their name: "Sudan's Kordofan region" (North, South and West Kordofan are the divisions), "the Darfur
-    region". A name that is a division itself is `find_regions`' ("the Agadez region")."""
-    table, _ = _region_table(code)
-    found = []
-    for match in _NAMED_PART.finditer(text):
-        key = phrase_key(match.group("name"))
-        if key not in table and any(key in name.split() for name in table):
-            found.append((match.group("name"), match.start("name"), match.end("name")))
-    return found
