@@ -46,7 +46,7 @@ MAX_CONCURRENCY = 256  # articles in progress at once, at most (each holds a tas
 DEFAULT_CONCURRENCY = 4  # articles in progress at once; with several endpoints, each endpoint's default
 _CONCURRENCY_FRAGMENT = re.compile(r"^concurrency=(\d+)$")
 StructuredOutput = Literal["auto", "json_schema", "json_object_schema", "json_object", "prompt"]
-Strategy = Literal["one-call", "enumerate", "hybrid"]  # how the LLM is asked (pipeline/strategies.py)
+Strategy = Literal["one-call", "enumerate", "hybrid", "similar", "enumerate+similar", "hybrid+similar"]  # how the LLM is asked (pipeline/strategies.py)
 
 
 class LLMSettings(BaseSettings):

@@ -35,8 +35,9 @@ SETTING_PARAMS: dict[str, tuple[Any, Any]] = {
     ),
     "strategy": (
         Annotated[str | None, typer.Option(help="How the LLM is asked: one-call (default: one request per article), "
-                  "enumerate (list the attacks, then one request per attack) or hybrid (the rules propose, the "
-                  "model confirms, corrects or adds).")],
+                  "enumerate (list the attacks, then one request per attack), hybrid (the rules propose, the "
+                  "model confirms, corrects or adds), similar (one-call with few-shot examples: the labelled "
+                  "development articles most like this one), enumerate+similar or hybrid+similar.")],
         None,
     ),
     "prompt": (Annotated[str, typer.Option(help="Prompt name in prompts/ (or a path to a .md file).")], DEFAULT_PROMPT),

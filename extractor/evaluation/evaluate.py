@@ -20,7 +20,7 @@ from ..store import load_predictions, open_writer
 from ..store.runs import (
     METRICS, PREDICTIONS, Manifest, code_revision, file_sha256, manifest_of, new_run_dir, save_manifest,
 )
-from .fewshot import seed_examples
+from .fewshot import examples_for
 from .golden import GoldenSet, golden_set, named_sets, recorded_set
 from .metrics import PredFilter, RunScores, score
 
@@ -117,7 +117,7 @@ async def evaluate(
     """Run the labelled articles through the backend into a new folder of `runs_dir`, and score them."""
     if not articles:
         raise GoldenError(f"no article of {source} has a label in {golden_label}")
-    examples = seed_examples() if prompt.uses_examples else None
+    examples = examples_for(settings.strategy, prompt.uses_examples)
     backend = create_backend(settings, prompt, cache, examples)
     run_dir = new_run_dir(runs_dir, backend.model, backend.prompt_name, name)
     parameters = settings.model_dump(exclude={"api_key", "model", "base_url"})

@@ -31,7 +31,7 @@ def request_body(
     warnings of preparing it (an article cut to the input budget)."""
     settings = backend.settings
     text, warning = fit_budget(article.text, settings.max_input_chars)
-    examples = render_examples(backend.examples.for_article(article.id)) if backend.examples else ""
+    examples = render_examples(backend.examples.for_article(article)) if backend.examples else ""
     messages = render(backend.prompt, article, text, examples) + list(history or [])
     body = {
         "model": backend.model,

@@ -153,7 +153,7 @@ class OpenAICompatBackend:
     async def extract(self, article: Article) -> BackendResult:
         """One request (re-asked while invalid) for every incident of the article: the one-call strategy."""
         text, warning = fit_budget(article.text, self.settings.max_input_chars)
-        examples = render_examples(self.examples.for_article(article.id)) if self.examples else ""
+        examples = render_examples(self.examples.for_article(article)) if self.examples else ""
         messages = render(self.prompt, article, text, examples)
         result = BackendResult(incidents=[], spent=Spend(warnings=[warning] if warning else []))
         result.incidents = (await self.ask(messages, EXTRACTION, result, self.deadline())).incidents

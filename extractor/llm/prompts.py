@@ -92,6 +92,9 @@ def article_values(article: Article, text: str) -> dict[str, str]:
     }
 
 
+EXAMPLES_LEAD = "Worked examples from hand-labelled articles (different articles from the one to extract):"
+
+
 def render(template: PromptTemplate, article: Article, text: str, examples: str = "") -> list[dict[str, str]]:
     """Chat messages for one article; `text` is the article text after the input budget."""
     from .schema import schema_for_prompt  # imports openai: only when a prompt is rendered
@@ -110,6 +113,8 @@ def render(template: PromptTemplate, article: Article, text: str, examples: str 
         return fill_placeholders(section, values)
 
     user = fill(sections["user"])
+    if examples and "{{examples}}" not in template.text:  # examples chosen per article: after the static prefix
+        user = f"{EXAMPLES_LEAD}\n{examples}\n\nNow the article to extract.\n\n{user}"
     if article.part:  # one window of a long article: say where it sits, after the article (the prefix stays static)
         user += "\n\n" + part_note(*article.part)
     return [

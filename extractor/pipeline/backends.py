@@ -31,8 +31,8 @@ def create_backend(
     from .strategies import with_strategy
 
     llm = OpenAICompatBackend(settings, prompt, modes, examples)
-    if settings.strategy == "hybrid":
+    if settings.strategy.startswith("hybrid"):
         from ..baseline import BaselineBackend
 
-        return with_strategy(llm, "hybrid", proposer=BaselineBackend())
+        return with_strategy(llm, settings.strategy, proposer=BaselineBackend())
     return with_strategy(llm, settings.strategy)

@@ -27,7 +27,7 @@ from ..llm.steps import ATTACK_LIST, ENUMERATE_CAP, enumerate_messages, fill_mes
 from ..models import Article, Incident, Spend
 from ..text.sentences import sentences as sentence_spans
 
-STRATEGIES = ("one-call", "enumerate", "hybrid")
+STRATEGIES = ("one-call", "enumerate", "hybrid", "similar", "enumerate+similar", "hybrid+similar")
 EXCERPT_CONTEXT = 1  # sentences kept on each side of a candidate's evidence
 LEAD_CHARS = 600  # the article's opening, always shown to the hybrid step (where most reports state the attack)
 
@@ -55,7 +55,7 @@ class StrategyBackend:
         return self.llm.cache_identity() | {"strategy": self.strategy, "steps": steps_hash()}
 
     def _examples(self, article: Article) -> str:
-        return render_examples(self.llm.examples.for_article(article.id)) if self.llm.examples else ""
+        return render_examples(self.llm.examples.for_article(article)) if self.llm.examples else ""
 
     async def aclose(self) -> None:
         await self.llm.aclose()
@@ -112,6 +112,35 @@ class RulesThenModel(StrategyBackend):
         return result
 
 
+class SimilarExamples:
+    """A strategy whose few-shot examples are the development articles most like the one extracted: the base
+    strategy's backend, named for its strategy in the identity (the pool's hash is in the client's identity)."""
+
+    def __init__(self, backend: Any, strategy: str) -> None:
+        self.backend = backend
+        self.strategy = strategy
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.backend, name)
+
+    @property
+    def budget(self) -> Any:
+        return self.backend.budget
+
+    @budget.setter
+    def budget(self, value: Any) -> None:
+        self.backend.budget = value
+
+    def cache_identity(self) -> dict[str, Any]:
+        return self.backend.cache_identity() | {"strategy": self.strategy, "steps": steps_hash()}
+
+    async def extract(self, article: Article) -> BackendResult:
+        return await self.backend.extract(article)
+
+    async def aclose(self) -> None:
+        await self.backend.aclose()
+
+
 def excerpts(text: str, candidates: list[Incident], lead_chars: int = LEAD_CHARS) -> str:
     """The article's opening and the sentences around each candidate's evidence, in order, gaps marked."""
     sentences = [text[a:b] for a, b in sentence_spans(text)]
@@ -156,7 +185,12 @@ def distinct(incidents: list[Incident]) -> list[Incident]:
 
 
 def with_strategy(llm: Any, strategy: str, proposer: Backend | None = None) -> Any:
-    """The LLM client under `strategy` (one-call: the client itself)."""
+    """The LLM client under `strategy` (one-call: the client itself). A `+similar` strategy is its base strategy
+    with the examples drawn by similarity (the pool is the client's, chosen by the runner: evaluation.fewshot)."""
+    base = {"similar": "one-call"}.get(strategy, strategy.removesuffix("+similar"))
+    if strategy != base:
+        backend = with_strategy(llm, base, proposer)
+        return SimilarExamples(backend, strategy)
     if strategy == "one-call":
         return llm
     if strategy == "enumerate":

@@ -65,8 +65,8 @@ class Setup:
 
 
 def build_backend(settings: RunSettings, template: PromptTemplate, cache: ResultCache | None) -> Backend:
-    """The backend of these settings, with the seed set's few-shot examples when the prompt uses examples."""
-    from ..evaluation.fewshot import seed_examples
+    """The backend of these settings, with its few-shot examples (evaluation.fewshot.examples_for)."""
+    from ..evaluation.fewshot import examples_for
     from ..pipeline.backends import create_backend
 
-    return create_backend(settings, template, cache, seed_examples() if template.uses_examples else None)
+    return create_backend(settings, template, cache, examples_for(settings.strategy, template.uses_examples))

@@ -16,7 +16,7 @@ class Pipeline:
     """A backend and its cache for the service's lifetime."""
 
     def __init__(self, settings: LLMSettings, prompt: str | None = None, cache_dir=None, no_cache: bool = False):
-        from ..evaluation.fewshot import seed_examples
+        from ..evaluation.fewshot import examples_for
         from ..llm.prompts import DEFAULT_PROMPT, load_prompt
         from ..pipeline.backends import create_backend
         from ..pipeline.cache import ResultCache
@@ -24,7 +24,7 @@ class Pipeline:
         template = load_prompt(prompt or DEFAULT_PROMPT)
         self.settings = settings
         self.cache = ResultCache(cache_dir, read=not no_cache, write=not no_cache)
-        examples = seed_examples() if template.uses_examples else None
+        examples = examples_for(settings.strategy, template.uses_examples)
         self.backend = create_backend(settings, template, self.cache, examples)
 
     @classmethod
