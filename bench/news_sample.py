@@ -1,6 +1,7 @@
 """A fixed 30-article sample of news-dev for slow models: every article with a gold incident and 12 without.
 
     python bench/news_sample.py docs/runs/news-dev-s30
+    python bench/news_sample.py docs/runs/news-test-s25 news-test    # the test half, to report once
 
 Writes `labels.jsonl` (the sample's gold labels) and `feed.xml` (their articles as one RSS 2.0 feed, ids,
 titles, dates and texts unchanged), for `extract eval --golden DIR/labels.jsonl --feed DIR/feed.xml`. The local
@@ -22,9 +23,9 @@ from extractor.feeds import load_feed
 NEGATIVES, SEED = 12, 13
 
 
-def main(folder: Path) -> None:
+def main(folder: Path, name: str = "news-dev") -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    golden = named_sets()["news-dev"]
+    golden = named_sets()[name]
     articles, gold = golden.load()
     positives = [a for a in articles if gold[a.id].incidents]
     negatives = [a for a in articles if not gold[a.id].incidents]
@@ -40,8 +41,8 @@ def main(folder: Path) -> None:
         items.append(item + f"<content:encoded><![CDATA[{a.text}]]></content:encoded></item>")
     (folder / "feed.xml").write_text(
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/'
-        'content/"><channel><title>news-dev sample of 30</title><link>http://example.org</link><description>'
-        "development sample</description>" + "".join(items) + "</channel></rss>",
+        'content/"><channel><title>' + escape(name) + ' sample</title><link>http://example.org</link><description>'
+        + ("development" if golden.development else "held-out test") + " sample</description>" + "".join(items) + "</channel></rss>",
         encoding="utf-8",
     )
     with open(folder / "labels.jsonl", "w", encoding="utf-8") as out:
@@ -54,4 +55,4 @@ def main(folder: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/runs/news-dev-s30"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/runs/news-dev-s30"), *sys.argv[2:3])
