@@ -270,8 +270,10 @@ class Runtime:
 
     async def extract_now(self, articles: list[Article]) -> list[ArticleRecord]:
         """POST /v1/extract: each article's record, extracted now (or as stored, when this content was extracted
-        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. The
-        events follow when the worker is next idle (a rebuild reads the whole run: never one per request)."""
+        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. Each
+        article goes through the work queue, claimed by the request: a service killed mid-request finishes it after
+        the restart, and an endpoint failure leaves it queued for the worker. The events follow when the worker is
+        next idle (never one update per request)."""
         if self._api_slots is None:  # posted articles in extraction at once, across requests: as many as workers
             self._api_slots = asyncio.Semaphore(self.n_workers)
         async with self._api_slots:
@@ -288,9 +290,18 @@ class Runtime:
                 if record is not None:
                     records.append(record)
                     continue
-            record = await self.pipeline.extract(article)
-            if not endpoint_trouble(record):
-                await self.write(lambda db: db.write_record(self.run_id, article, record))
+            item_id = await self.write(lambda db: work.claim_posted(db, self.run_id, article))
+            try:
+                record = await self.pipeline.extract(article)
+            except BaseException:
+                if item_id is not None:  # the endpoint is down, or the request was cancelled: the worker retries it
+                    await asyncio.shield(self.write(lambda db: work.release(db, item_id, "posted", count=False)))
+                raise
+            if endpoint_trouble(record):
+                if item_id is not None:
+                    await self.write(lambda db: work.release(db, item_id, record.error, count=False))
+            else:
+                await self.write(lambda db: db.write_record(self.run_id, article, record, queue_item=item_id))
                 self.metrics.record(record)
                 self.events_dirty = True
             records.append(record)
