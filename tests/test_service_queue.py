@@ -174,3 +174,57 @@ def test_the_prefilter_setting_reaches_the_service(tmp_path: Path, prefilter: bo
     record = asyncio.run(pipeline.extract(sports))
     asyncio.run(pipeline.aclose())
     assert record.status == "skipped" and record.skip_reason
+
+
+def test_a_posted_article_goes_through_the_queue_and_a_down_endpoint_leaves_it_for_the_worker(
+    tmp_path: Path, golden_articles
+) -> None:
+    down = EndpointUnavailable("endpoint http://127.0.0.1:9/v1 cannot be reached")
+    pipeline = ScriptedPipeline([down])
+    runtime = runtime_with(tmp_path, pipeline)
+    first, second = golden_articles[1], golden_articles[2]
+
+    async def scenario() -> None:
+        with pytest.raises(EndpointUnavailable):
+            await runtime.extract_now([first])  # the request fails ...
+        assert work.queue_counts(runtime.writer) == {"queued": 1, "claimed": 0, "done": 0}  # ... the article stays
+        (record,) = await runtime.extract_now([second])
+        assert record.status == "ok"
+        await runtime.start(scheduler=False)
+        await runtime.drain()  # the worker takes what the failed request left
+        await runtime.stop()
+
+    try:
+        asyncio.run(scenario())
+        assert pipeline.calls == [first.id, second.id, first.id]
+        rows = runtime.writer.query("SELECT article_id, state, status FROM work_queue ORDER BY item_id")
+        assert rows == [{"article_id": first.id, "state": "done", "status": "ok"},
+                        {"article_id": second.id, "state": "done", "status": "ok"}]  # fmt: skip
+        assert runtime.writer.read_record(first.id).status == "ok"
+    finally:
+        asyncio.run(runtime.close())
+
+
+def test_a_service_killed_mid_request_finishes_the_posted_article_after_the_restart(tmp_path: Path,
+                                                                                     golden_articles) -> None:
+    article = golden_articles[1]
+    first = runtime_with(tmp_path, ScriptedPipeline())
+    claimed = first.write_sync(lambda db: work.claim_posted(db, first.run_id, article))  # the request's claim
+    assert claimed is not None
+    asyncio.run(first.close())  # killed before the record was written
+    pipeline = ScriptedPipeline()
+    second = runtime_with(tmp_path, pipeline)
+
+    async def scenario() -> None:
+        await second.start(scheduler=False)
+        await second.drain()
+        await second.stop()
+
+    try:
+        assert second.requeued == 1
+        asyncio.run(scenario())
+        assert pipeline.calls == [article.id]
+        assert second.writer.read_record(article.id).status == "ok"
+        assert work.queue_counts(second.writer) == {"queued": 0, "claimed": 0, "done": 1}
+    finally:
+        asyncio.run(second.close())

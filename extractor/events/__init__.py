@@ -15,6 +15,8 @@ _EXPORTS = {
     "members_of": "build",
     "update_events": "storage",
     "load_events": "storage",
+    "add_to_events": "incremental",
+    "EventUpdate": "incremental",
 }
 __all__ = list(_EXPORTS)
 __getattr__ = lazy_exports(__name__, _EXPORTS)

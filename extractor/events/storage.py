@@ -21,12 +21,15 @@ def load_members(db: IncidentDB, run_id: str) -> list[Member]:
         "WHERE i.run_id = ? AND e.status = 'ok' ORDER BY a.published, i.incident_key",
         [run_id],
     )
-    return [
-        Member(key=r["incident_key"], article_id=r["article_id"], incident=GroundedIncident.model_validate_json(r["json"]),
-               published=dt.datetime.fromisoformat(r["published"]) if r["published"] else None, outlet=r["outlet"],
-               incident_id=r["incident_id"], title=r["title"])
-        for r in rows
-    ]
+    return [member_of_row(r) for r in rows]
+
+
+def member_of_row(r: dict) -> Member:
+    """A clustering member from a row of incidents joined with its article."""
+    return Member(key=r["incident_key"], article_id=r["article_id"],
+                  incident=GroundedIncident.model_validate_json(r["json"]),
+                  published=dt.datetime.fromisoformat(r["published"]) if r["published"] else None,
+                  outlet=r["outlet"], incident_id=r["incident_id"], title=r["title"])  # fmt: skip
 
 
 def update_events(
@@ -45,6 +48,13 @@ def update_events(
     members = load_members(db, run_id)
     decisions = asyncio.run(adjudicate(db, judge, members, rules)) if judge else None
     events = build_events(members, rules, previous, decisions)
+    rows, links = event_rows(events)
+    db.replace_events(run_id, rows, links)
+    return events
+
+
+def event_rows(events: list[Event]) -> tuple[list[dict], list[dict]]:
+    """The events' rows and their incident links, as the events and event_incidents tables hold them."""
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     rows, links = [], []
     for event in events:
@@ -69,8 +79,7 @@ def update_events(
         })  # fmt: skip
         links += [{"event_id": event.event_id, "incident_id": s.incident_id, "article_id": s.article_id}
                   for s in event.sources]  # fmt: skip
-    db.replace_events(run_id, rows, links)
-    return events
+    return rows, links
 
 
 def load_events(db: IncidentDB, run_id: str | None = None) -> list[Event]:

@@ -10,10 +10,12 @@
 - The scheduler polls due feeds with conditional GETs, one request at a time per host and at least
   `host_interval_s` apart; a failure backs off exponentially, `fail_after` failures in a row mark the feed
   failing (still tried, at most every `max_backoff_s`). New and changed articles are queued.
-- Events are rebuilt when the queue runs dry after new records (at most every EVENTS_IDLE_S), at most every
-  EVENTS_BUSY_S while it is busy, and once after each start.
+- Events are updated incrementally (`events.incremental.add_to_events`: only the new incidents and the events they
+  could join are clustered again) when the queue runs dry after new records (at most every EVENTS_IDLE_S), at most
+  every EVENTS_BUSY_S while it is busy, and once after each start.
 - `stop()` (SIGTERM): no new claim and no new fetch; in-flight articles finish (within `drain_timeout_s`); the
-  events are left for the next start (a rebuild reads the whole run and would hold up the exit).
+  events are left for the next start (an update would hold up the exit; the next one picks up every incident not
+  yet in an event).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ log = logging.getLogger("extractor.service")
 T = TypeVar("T")
 TRANSIENT = ("Unreachable", "BackendTimeout", "ServerError", "RateLimited")  # record errors the endpoint caused
 EVENTS_BUSY_S = 60.0  # while the queue is busy, events are rebuilt at most this often
-EVENTS_IDLE_S = 5.0  # and when it runs dry, at most this often (a rebuild reads the whole run)
+EVENTS_IDLE_S = 5.0  # and when it runs dry, at most this often
 
 
 def endpoint_trouble(record: ArticleRecord) -> bool:
@@ -242,14 +244,15 @@ class Runtime:
         self.events_dirty = True
 
     async def rebuild_events(self) -> None:
-        """Rebuild the run's events in a process of its own: the clustering is CPU- and memory-heavy on a large run
-        (it reads the whole run), and there it neither holds the interpreter the API answers from nor leaves its
-        peak memory in the service. Its one transaction makes it safe to stop at any moment (see `stop`)."""
+        """Update the run's events with the incidents not yet in one, in a process of its own: clustering is CPU-
+        and memory-heavy when many articles arrive at once, and there it neither holds the interpreter the API
+        answers from nor leaves its peak memory in the service. Its one transaction makes it safe to stop at any
+        moment (see `stop`)."""
         self.events_dirty = False
         self._events_at = time.monotonic()
-        script = ("import sys; from extractor.events.storage import update_events; "
+        script = ("import sys; from extractor.events.incremental import add_to_events; "
                   "from extractor.store.database import open_db; db = open_db(sys.argv[1], create=False); "
-                  "update_events(db, sys.argv[2]); db.close()")  # fmt: skip
+                  "add_to_events(db, sys.argv[2]); db.close()")  # fmt: skip
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-c", script, str(self.path), self.run_id,
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
@@ -267,8 +270,10 @@ class Runtime:
 
     async def extract_now(self, articles: list[Article]) -> list[ArticleRecord]:
         """POST /v1/extract: each article's record, extracted now (or as stored, when this content was extracted
-        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. The
-        events follow when the worker is next idle (a rebuild reads the whole run: never one per request)."""
+        before with an ok or skipped record) and stored; EndpointUnavailable / ConfigError come through. Each
+        article goes through the work queue, claimed by the request: a service killed mid-request finishes it after
+        the restart, and an endpoint failure leaves it queued for the worker. The events follow when the worker is
+        next idle (never one update per request)."""
         if self._api_slots is None:  # posted articles in extraction at once, across requests: as many as workers
             self._api_slots = asyncio.Semaphore(self.n_workers)
         async with self._api_slots:
@@ -285,9 +290,18 @@ class Runtime:
                 if record is not None:
                     records.append(record)
                     continue
-            record = await self.pipeline.extract(article)
-            if not endpoint_trouble(record):
-                await self.write(lambda db: db.write_record(self.run_id, article, record))
+            item_id = await self.write(lambda db: work.claim_posted(db, self.run_id, article))
+            try:
+                record = await self.pipeline.extract(article)
+            except BaseException:
+                if item_id is not None:  # the endpoint is down, or the request was cancelled: the worker retries it
+                    await asyncio.shield(self.write(lambda db: work.release(db, item_id, "posted", count=False)))
+                raise
+            if endpoint_trouble(record):
+                if item_id is not None:
+                    await self.write(lambda db: work.release(db, item_id, record.error, count=False))
+            else:
+                await self.write(lambda db: db.write_record(self.run_id, article, record, queue_item=item_id))
                 self.metrics.record(record)
                 self.events_dirty = True
             records.append(record)

@@ -322,11 +322,19 @@ class IncidentDB:
         except sqlite3.Error as exc:
             raise StoreError(self._explain(exc)) from None
 
-    def replace_events(self, run_id: str, events: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
-        """Replace every event of `run_id` (and its incident links) in one transaction."""
+    def replace_events(self, run_id: str, events: list[dict[str, Any]], links: list[dict[str, Any]],
+                       only: list[str] | None = None) -> None:  # fmt: skip
+        """Replace every event of `run_id` (and its incident links), or `only` the events of those ids, by `events`
+        and `links`, in one transaction."""
         with self.transaction():
-            self.db.execute("DELETE FROM event_incidents WHERE run_id = ?", [run_id])
-            self.db.execute("DELETE FROM events WHERE run_id = ?", [run_id])
+            if only is None:
+                self.db.execute("DELETE FROM event_incidents WHERE run_id = ?", [run_id])
+                self.db.execute("DELETE FROM events WHERE run_id = ?", [run_id])
+            for start in range(0, len(only or []), 500):
+                chunk = only[start : start + 500]  # type: ignore[index]
+                marks = ", ".join("?" * len(chunk))
+                self.db.execute(f"DELETE FROM event_incidents WHERE run_id = ? AND event_id IN ({marks})", [run_id, *chunk])
+                self.db.execute(f"DELETE FROM events WHERE run_id = ? AND event_id IN ({marks})", [run_id, *chunk])
             self.db["events"].insert_all({**e, "run_id": run_id} for e in events)
             self.db["event_incidents"].insert_all({**link, "run_id": run_id} for link in links)
 

@@ -138,6 +138,28 @@ def claim(db: IncidentDB, run_id: str) -> tuple[int, Article] | None:
     return row[0], Article.model_validate(json.loads(row[1]))
 
 
+def claim_posted(db: IncidentDB, run_id: str, article: Article) -> int | None:
+    """An article posted to the API, queued and claimed at once by the request that extracts it (so a service
+    killed mid-request finishes it after the restart); a row of the same content already queued is claimed
+    instead. None when another worker holds that content's claim (the request then extracts without the queue)."""
+    digest = content_hash(article)
+    with db.transaction():
+        row = db.db.execute("SELECT item_id, state FROM work_queue WHERE run_id = ? AND article_id = ? AND "
+                            "content_hash = ?", [run_id, article.id, digest]).fetchone()  # fmt: skip
+        if row is None:
+            cursor = db.db.execute(
+                "INSERT INTO work_queue (run_id, article_id, content_hash, article, enqueued_at, state, claimed_at, "
+                "attempts) VALUES (?, ?, ?, ?, ?, 'claimed', ?, 1)",
+                [run_id, article.id, digest, article.model_dump_json(), now_iso(), now_iso()],
+            )
+            return cursor.lastrowid
+        if row[1] == "claimed":
+            return None
+        db.db.execute("UPDATE work_queue SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 "
+                      "WHERE item_id = ?", [now_iso(), row[0]])  # fmt: skip
+        return row[0]
+
+
 def release(db: IncidentDB, item_id: int, error: str | None = None, *, count: bool = True) -> None:
     """Put a claimed article back in the queue (the endpoint was down: it is tried again, not failed). Without
     `count`, the claim does not count as an attempt."""
