@@ -49,6 +49,9 @@ def headline_table(scores: RunScores) -> Table:
         _pct(scores.real),
         _ci(scores.real_ci),
     )
+    if scores.n_multi_articles:
+        table.add_row(f"recall in articles with two or more gold incidents ({scores.n_multi_articles} articles)",
+                      _pct(scores.multi_recall), _ci(scores.multi_recall_ci))  # fmt: skip
     r = scores.relevance
     table.add_row("document relevance F1", _pct(r.f1), _ci(r.f1_ci))
     table.add_row(
