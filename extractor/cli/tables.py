@@ -9,7 +9,6 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..models import render_count
 from .app import err, out
 
 if TYPE_CHECKING:
@@ -255,6 +254,8 @@ def _newest_first(event: Event) -> tuple:
 
 
 def _count(count) -> str:
+    from ..models import render_count  # pydantic: not for `extract --help`
+
     return render_count(count, open_end="{min}-")
 
 
