@@ -4,6 +4,12 @@ against the ceiling (concurrency / latency), then lets every feed be polled agai
 conditional GET answered 304, with no request to the LLM. Reports the service's peak memory (VmHWM).
 
     python bench/serve_feeds_bench.py [--feeds 50] [--items 100] [--latency 0.5] [--concurrency 32]
+
+A simulated day (`--rounds 96 --new 2`: a quarter-hour poll compressed to `--interval` seconds): after the first
+load, each round adds `--new` items to every feed; the service polls, extracts them and updates the events. Prints
+the service's resident memory after each tenth round and at the end, so growth over a day shows.
+
+    python bench/serve_feeds_bench.py --feeds 50 --items 20 --rounds 96 --new 2 --interval 5
 """
 
 from __future__ import annotations
@@ -41,7 +47,10 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--interval", type=int, default=20, help="poll interval of each feed (s)")
+    parser.add_argument("--rounds", type=int, default=0, help="rounds of new items after the first load")
+    parser.add_argument("--new", type=int, default=2, help="new items per feed per round")
     args = parser.parse_args()
+    memory: list[tuple[int, int, int]] = []  # (round, done, VmRSS kB)
     total = args.feeds * args.items
     with tempfile.TemporaryDirectory() as tmp, FeedServer() as feeds, FakeServer(FakeConfig(latency=args.latency)) as llm:
         day0 = datetime(2024, 9, 20, 8, tzinfo=timezone.utc)
@@ -84,6 +93,21 @@ def main() -> None:
             while feeds.stats.not_modified - before < args.feeds and time.perf_counter() - started < 3600:
                 time.sleep(0.5)  # every feed polled again, unchanged
             second_pass_llm = len(llm.requests) - llm_requests
+            memory.append((0, total, memory_kb(process.pid, "VmRSS")))
+            expected = total
+            for r in range(1, args.rounds + 1):
+                expected += args.feeds * args.new
+                n = args.items + r * args.new
+                for f in range(args.feeds):  # the same feeds, `new` more items each, newest first as feeds are
+                    items = attack_items(n, prefix=f"f{f}", towns=TOWNS)
+                    feeds.documents[f"/{f}.xml"] = rss(items[::-1][: args.items], start=day0 + timedelta(hours=r),
+                                                       step_hours=1)  # fmt: skip
+                while httpx.get(f"{base}/health", timeout=30).json()["queue"]["done"] < expected:
+                    if time.perf_counter() - started > 7200:
+                        raise SystemExit(f"round {r}: the queue did not drain")
+                    time.sleep(0.5)
+                if r % 10 == 0 or r == args.rounds:
+                    memory.append((r, expected, memory_kb(process.pid, "VmRSS")))
             peak = memory_kb(process.pid, "VmHWM")
         finally:
             process.send_signal(signal.SIGTERM)
@@ -97,6 +121,9 @@ def main() -> None:
     print(f"second pass: {feeds.stats.not_modified - before} conditional polls answered 304, {second_pass_llm} LLM "
           f"requests; feed requests in all {feeds.stats.requests} ({feeds.stats.conditional} conditional), most at "
           f"once {feeds.stats.max_in_flight}; service peak RSS {peak / 1024:.0f} MB")
+    if args.rounds:
+        print(f"simulated day: {args.rounds} rounds of {args.new} new items per feed; resident memory (round, articles "
+              "done, MB): " + ", ".join(f"({r}, {d}, {kb / 1024:.0f})" for r, d, kb in memory))
 
 
 if __name__ == "__main__":

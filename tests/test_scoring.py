@@ -414,3 +414,17 @@ def test_real_share_counts_every_reported_incident_matching_any_gold():
     assert (scores.n_real, scores.n_reported) == (2, 4) and scores.real == 0.5
     assert scores.real_ci.low is not None and scores.real_ci.low <= 0.5 <= scores.real_ci.high
     assert score({}, golds, n_resamples=50).real is None
+
+
+def test_multi_incident_recall_counts_only_articles_with_two_or_more_gold_incidents():
+    """Article m reports two attacks (one found), article s one attack (found): recall over multi-incident articles
+    is 1/2, while incident recall overall is 2/3."""
+    first, second = gold("m1"), gold("m2", SMALL)
+    golds = {"m": article("m", first, second), "s": article("s", gold("s1"))}
+    preds = {"m": record("m", as_pred(first)), "s": record("s", as_pred(golds["s"].incidents[0]))}
+    scores = score(preds, golds, n_resamples=200)
+    assert scores.n_multi_articles == 1 and scores.multi_recall == 0.5
+    assert abs(scores.incidents.recall - 2 / 3) < 1e-9
+    both = score(preds | {"m": record("m", as_pred(first), as_pred(second))}, golds, n_resamples=50)
+    assert both.multi_recall == 1.0
+    assert score(preds, {"s": golds["s"]}, n_resamples=50).multi_recall is None

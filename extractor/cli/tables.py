@@ -9,7 +9,6 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..models import render_count
 from .app import err, out
 
 if TYPE_CHECKING:
@@ -49,6 +48,9 @@ def headline_table(scores: RunScores) -> Table:
         _pct(scores.real),
         _ci(scores.real_ci),
     )
+    if scores.n_multi_articles:
+        table.add_row(f"recall in articles with two or more gold incidents ({scores.n_multi_articles} articles)",
+                      _pct(scores.multi_recall), _ci(scores.multi_recall_ci))  # fmt: skip
     r = scores.relevance
     table.add_row("document relevance F1", _pct(r.f1), _ci(r.f1_ci))
     table.add_row(
@@ -252,6 +254,8 @@ def _newest_first(event: Event) -> tuple:
 
 
 def _count(count) -> str:
+    from ..models import render_count  # pydantic: not for `extract --help`
+
     return render_count(count, open_end="{min}-")
 
 

@@ -163,6 +163,9 @@ class RunScores(BaseModel):
     real_ci: Interval = Interval()
     n_reported: int = 0
     n_real: int = 0
+    multi_recall: float | None = None  # recall of the gold incidents of articles that report two or more
+    multi_recall_ci: Interval = Interval()
+    n_multi_articles: int = 0
     n_dated: int = 0
     n_with_country: int = 0
     n_with_coordinates: int = 0
@@ -360,6 +363,7 @@ def score(
         )
         for k, total in enumerate(totals)
     ]
+    multi = [a for a in articles if a.incidents.tp + a.incidents.fn >= 2]  # two or more gold incidents scored
     return RunScores(
         primary_only=primary_only,
         threshold=threshold,
@@ -382,6 +386,10 @@ def score(
         real_ci=ratio_interval([a.n_real for a in articles], [a.n_reported for a in articles], n_resamples, seed),
         n_reported=sum(a.n_reported for a in articles),
         n_real=sum(a.n_real for a in articles),
+        multi_recall=_ratio(sum(a.incidents.tp for a in multi), sum(a.incidents.tp + a.incidents.fn for a in multi)),
+        multi_recall_ci=ratio_interval([a.incidents.tp for a in multi], [a.incidents.tp + a.incidents.fn for a in multi],
+                                       n_resamples, seed),
+        n_multi_articles=len(multi),
         n_dated=sum(a.n_dated for a in articles),
         n_with_country=sum(a.n_with_country for a in articles),
         n_with_coordinates=sum(a.n_with_coordinates for a in articles),
@@ -390,6 +398,10 @@ def score(
         n_set_aside=sum(a.n_set_aside for a in articles),
         articles=articles,
     )
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
 
 
 def _real(articles: Sequence[ArticleScore]) -> float | None:
