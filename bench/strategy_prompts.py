@@ -3,7 +3,8 @@
     python bench/strategy_prompts.py docs/runs/news-dev-s30/feed.xml [--prompt extract-v2]
 
 For every article: the one-call prompt (system + user), the hybrid prompt (the rules' candidates and the excerpts
-around them instead of the whole article) and the enumerate strategy's listing request (its fills each send about a
+around them instead of the whole article), the similar strategy's prompt (one-call with the two most similar
+development articles as examples) and the enumerate strategy's listing request (its fills each send about a
 one-call prompt more). Sizes in characters and in estimated tokens (characters / 4; the server's own count is in
 each record's provenance). No model is called: the hybrid candidates come from the offline rules.
 """
@@ -15,6 +16,8 @@ import asyncio
 import statistics
 
 from extractor.baseline import BaselineBackend
+from extractor.evaluation.fewshot import similar_examples
+from extractor.llm.examples import render_examples
 from extractor.feeds import load_feed
 from extractor.llm.prompts import fit_budget, load_prompt, render
 from extractor.llm.steps import enumerate_messages, hybrid_messages
@@ -33,8 +36,9 @@ def user_size(messages: list[dict[str, str]]) -> int:
 async def main(feed: str, prompt_name: str, max_chars: int) -> None:
     template = load_prompt(prompt_name)
     rules = BaselineBackend()
-    one, hybrid, listing, candidates = [], [], [], 0
-    one_user, hybrid_user, listing_user = [], [], []
+    pool = similar_examples()
+    one, hybrid, similar, listing, candidates = [], [], [], [], 0
+    one_user, hybrid_user, similar_user, listing_user = [], [], [], []
     for article in load_feed(feed).articles:
         text, _ = fit_budget(article.text, max_chars)
         found = (await rules.extract(article)).incidents
@@ -42,6 +46,7 @@ async def main(feed: str, prompt_name: str, max_chars: int) -> None:
         for sizes, users, messages in (
             (one, one_user, render(template, article, text)),
             (hybrid, hybrid_user, hybrid_messages(template, article, excerpts(text, found), found)),
+            (similar, similar_user, render(template, article, text, render_examples(pool.for_article(article)))),
             (listing, listing_user, enumerate_messages(article, text)),
         ):
             sizes.append(size(messages))
@@ -51,7 +56,7 @@ async def main(feed: str, prompt_name: str, max_chars: int) -> None:
     print("| request | mean chars | median chars | est. tokens | vs one-call | after the system prompt: mean chars "
           "| vs one-call |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    rows = (("one-call", one, one_user), ("hybrid", hybrid, hybrid_user),
+    rows = (("one-call", one, one_user), ("hybrid", hybrid, hybrid_user), ("similar", similar, similar_user),
             ("enumerate: the listing step", listing, listing_user))  # fmt: skip
     for name, sizes, users in rows:
         mean = sum(sizes) / n
