@@ -56,6 +56,8 @@ def article(text: str, title: str = "News") -> Article:
         ("The family's lawsuit says the chatbot encouraged him before he died.", False, "legal proceedings"),
         ("The ministry denied accusations that its agents had killed the dissident.", False, "allegation"),
         ("Rebels killed the mayor in an ambush three decades ago.", False, "old event"),
+        ("The group has killed 300 soldiers to date.", False, "aggregate"),
+        ("The bombing was the deadliest attack to date on the capital, killing 12.", True, None),  # a ranking
     ],
 )
 def test_a_sentence_reports_an_act_only_outside_the_excluded_contexts(sentence: str, act: bool, reason) -> None:

@@ -21,12 +21,14 @@ from ..text.dates import date_mentions
 from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.normalize import fold
 from ..text.sentences import sentences
+from ..geo.gazetteer import resolve
 from ..geo.towns import article_countries, dateline_end, find_towns
 from ..codebook import words
 from . import lexicon
 from .background import is_historical, is_retrospective, time_of_writing, too_old
 from .casualties import casualties
 from .groups import find_groups
+from . import sites
 from ..codebook.relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
@@ -63,6 +65,10 @@ class _Draft:
     primary: bool = False
     acts: int = 0  # attached sentences that report an act (relevance.sentence_verdict)
     act_text: str | None = None  # the first of them: the summary is made from it
+    read: list[_Sentence] = field(default_factory=list)  # every violence sentence read while it was the current one
+    site: sites.Site | None = None  # the attacked facility, when the incident is one site of several (_split_sites)
+    other_types: frozenset[str] = frozenset()  # then the target types of the article's other sites
+    town: str | None = None  # then the town the whole was placed in (the location names the site)
 
 
 @dataclass
@@ -157,6 +163,8 @@ def extract_incidents(article: Article) -> list[Incident]:
                 current.claims.append(claim)
             continue
         if not sentence.informative:
+            if isinstance(current, _Draft):
+                current.read.append(sentence)
             continue
         target = _choose(drafts, current, sentence)
         if target is None:
@@ -166,6 +174,7 @@ def extract_incidents(article: Article) -> list[Incident]:
         _attach(target, sentence)
         current = target
     kept = [d for d in drafts if d.acts and (d.counts or d.date or d.perpetrators)]
+    kept = [part for draft in kept for part in _split_sites(draft)]
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
@@ -173,6 +182,10 @@ def extract_incidents(article: Article) -> list[Incident]:
             draft.town_country or draft.country or (draft.region and draft.region[1])
             or (context[0] if context else None) or title_country or draft.weak_country
         )  # fmt: skip
+        if draft.site and draft.town and draft.region is None and draft.country:
+            place = resolve(draft.country, None, draft.town, context_countries=context)
+            if place is not None and place.region:  # the site's region is its town's
+                draft.region = (place.region, place.country_code)
     return [_incident(draft) for draft in kept]
 
 
@@ -255,12 +268,51 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
         if known is None or rank[perpetrator.attribution] < rank[known.attribution]:
             name = known.name if known else perpetrator.name
             draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
+    draft.read.append(sentence)
     draft.acts += sentence.act
     if sentence.act and draft.act_text is None:
         draft.act_text = sentence.text
     if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
         draft.evidence.append(sentence.text)
     draft.primary = draft.primary or sentence.index < 2
+
+
+def _split_sites(draft: _Draft) -> list[_Draft]:
+    """One incident per attacked site when the draft's sentences name two or more distinct ones (the codebook's
+    rule 3: a different site the same day is a different incident; `sites.py`). Each site keeps the day, place,
+    perpetrators and claims of the whole; its act sentence, evidence, figures and targets come from the sentences
+    that name it and no other site (then from those naming it with others); figures only from the former, since
+    a toll for the whole attack is not tied to one site."""
+    groups = sites.distinct([site for sentence in draft.read for site in sites.attacked_sites(sentence.text)])
+    if len(groups) < 2:
+        return [draft]
+    kinds = [frozenset().union(*(s.types for s in group)) for group in groups]
+    parts = []
+    for n, (group, own) in enumerate(zip(groups, kinds)):
+        others = frozenset().union(*(k for m, k in enumerate(kinds) if m != n))
+        named = [(s, sites.named_types(s.text) | frozenset().union(*(x.types for x in sites.attacked_sites(s.text))))
+                 for s in draft.read]  # fmt: skip
+        alone = [s for s, types in named if types & own and not types & others]
+        shared = [s for s, types in named if types & own and types & others]
+        part = _Draft(
+            order=draft.order, date=draft.date, date_text=draft.date_text, dated=draft.dated, country=draft.country,
+            weak_country=draft.weak_country, region=draft.region, town_country=draft.town_country,
+            perpetrators=dict(draft.perpetrators), claims=list(draft.claims), primary=draft.primary,
+            site=max(group, key=lambda s: len(s.name)), other_types=others,
+        )  # fmt: skip
+        part.location, part.town = part.site.name, draft.location  # a bare "airport" is the town's: "Bamako airport"
+        if " " not in part.site.name and draft.location:
+            part.location = f"{draft.location} {part.site.name}"
+        for sentence in alone:
+            for name, count in sentence.counts.items():
+                part.counts.setdefault(name, count)
+        ordered = alone + shared
+        part.evidence = [s.text for s in ordered[:3]]
+        part.acts = sum(s.act for s in ordered) or draft.acts
+        part.act_text = next((s.text for s in ordered if s.act), ordered[0].text if ordered else draft.act_text)
+        part.read = ordered
+        parts.append(part)
+    return parts
 
 
 def _claim(sentence: _Sentence) -> Claim | None:
@@ -286,6 +338,24 @@ def _targets(evidence: list[str]) -> list[Target]:
                 targets.append(Target(type=kind, description=hit.group()))
                 break
     return targets
+
+
+def _attacked_targets(draft: _Draft) -> list[Target]:
+    """The evidence's targets, without a facility the text names but does not say was attacked when it names one
+    that was ("gunmen attacked a military police base ... and the airport was closed": the airport is no target)."""
+    attacked = frozenset().union(*(s.types for sentence in draft.read for s in sites.attacked_sites(sentence.text)))
+    found = _targets(draft.evidence)
+    if not attacked:
+        return found
+    return [t for t in found if t.type in attacked or not sites.is_facility(t.description)]
+
+
+def _site_targets(draft: _Draft) -> list[Target]:
+    """The targets of one site of several: the site itself, then the evidence's other targets that are no other
+    site's."""
+    assert draft.site is not None
+    own = [Target(type=kind, description=draft.site.name) for kind, _ in lexicon.TARGETS if kind in draft.site.types]
+    return own + [t for t in _targets(draft.evidence) if t.type not in draft.site.types | draft.other_types]
 
 
 SUMMARY_CHARS = 280
@@ -325,7 +395,7 @@ def _incident(draft: _Draft) -> Incident:
         attack_type=attack,
         suicide=suicide,
         perpetrators=list(draft.perpetrators.values()),
-        targets=_targets(draft.evidence),
+        targets=_site_targets(draft) if draft.site else _attacked_targets(draft),
         weapons=[kind for kind, pattern in lexicon.WEAPONS if pattern.search(joined)],
         killed=draft.counts.get("killed"),
         wounded=draft.counts.get("wounded"),

@@ -71,6 +71,13 @@ _AGGREGATE = re.compile(
     r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+)\b",
     re.IGNORECASE,
 )
+# "The deadliest attack to date", "its most audacious attacks to date": a superlative ranks one act among others,
+# it is no total over a period (the `aggregate` family's "to date" is "killed 300 to date").
+_RANKED_TO_DATE = re.compile(
+    r"\b(?:most|least|worst|best|\w+iest|biggest|largest|greatest|highest|strongest|longest|fiercest|gravest|"
+    r"boldest)\b(?:\W+[\w’'-]+){0,5}?\W+to date\b",
+    re.IGNORECASE,
+)
 # Figurative or technical uses of violence words (CODEBOOK section 12, `violent-words`): removed before a sentence
 # is read, like a negated harm ("the hype has died down", "cancers that are death sentences", "a killer app").
 _FIGURATIVE = re.compile(
@@ -189,7 +196,7 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
         return Verdict(False, "old event")
     if _HYPOTHETICAL.search(sentence):
         return Verdict(False, "threat or hypothesis")
-    if _AGGREGATE.search(sentence):
+    if _AGGREGATE.search(_RANKED_TO_DATE.sub(" ", sentence)):
         return Verdict(False, "aggregate")
     if _DISASTER.search(sentence) and not _ATTACK_WORD.search(sentence):
         return Verdict(False, "disaster or accident")
