@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import BackendResult
-from ..models import Article, Claim, Count, Incident, Perpetrator, Target
+from ..models import Article, Claim, Count, Incident, Perpetrator, Spend, Target
 from ..text.dates import date_mentions
 from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.normalize import fold
@@ -109,23 +110,47 @@ class BaselineBackend:
         return {"backend": self.name, "version": VERSION}
 
     async def extract(self, article: Article) -> BackendResult:
-        """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop."""
-        incidents = await asyncio.to_thread(extract_incidents, article)
-        return BackendResult(incidents=incidents, mode=self.mode)
+        """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop. What
+        the codebook's families set aside is counted in the warnings."""
+        incidents, set_aside = await asyncio.to_thread(_read_article, article)
+        return BackendResult(incidents=incidents, spent=Spend(warnings=_set_aside_notes(set_aside)), mode=self.mode)
 
     async def aclose(self) -> None:
         return None
 
 
+# The codebook's family (CODEBOOK section 12) of each reason a sentence with an act word is set aside.
+FAMILIES = {
+    "legal proceedings": "trial", "natural death": "natural-death", "allegation": "allegation",
+    "old event": "old-event", "threat or hypothesis": "policy", "aggregate": "aggregate",
+    "disaster or accident": "accident", "named as a cause": "other: named as a cause",
+}  # fmt: skip
+
+
+def _set_aside_notes(set_aside: Counter[str]) -> list[str]:
+    """One warning naming what the rules set aside, by codebook family ("[trial] 2, [accident] 1")."""
+    if not set_aside:
+        return []
+    return ["baseline: set aside as no act: " + ", ".join(f"[{family}] {n}" for family, n in sorted(set_aside.items()))]
+
+
 def extract_incidents(article: Article) -> list[Incident]:
     """The incidents of one article, validated (an empty list when it reports no violence)."""
+    return _read_article(article)[0]
+
+
+def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
+    """The incidents, and how many sentences (or whole articles) each codebook family set aside."""
+    set_aside: Counter[str] = Counter()
     text = instruction_free(article.text)
-    if is_sports_report(article.title, text) or is_proceedings_report(article.title):
-        return []
+    if is_sports_report(article.title, text):
+        return [], Counter({"other: a sports report": 1})
+    if is_proceedings_report(article.title):
+        return [], Counter({"trial: a headline about proceedings": 1})
     published = article.published.date() if article.published else None
     written = published or time_of_writing(text)  # for the 60-day window only, never to resolve dates
     if published is None and is_retrospective(text):
-        return []  # an undated text that looks back at its events: history, not news
+        return [], Counter({"old-event: a retrospective": 1})  # an undated text that looks back: history, not news
     spans = sentences(text)
     groups = find_groups(text)
     filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
@@ -153,6 +178,7 @@ def extract_incidents(article: Article) -> list[Incident]:
         verdict = sentence_verdict(sentence_text, any(start <= s < end for _, s, _ in groups))
         if verdict.reason not in (None, "no violence word"):
             current = _SINK  # proceedings, a threat, an aggregate, a disaster: background, like history
+            set_aside[FAMILIES.get(verdict.reason, "other")] += 1
             continue
         sentence = _read_sentence(
             sentence_text, index, start, end, event, written, groups, regions, countries, towns
@@ -186,7 +212,7 @@ def extract_incidents(article: Article) -> list[Incident]:
             place = resolve(draft.country, None, draft.town, context_countries=context)
             if place is not None and place.region:  # the site's region is its town's
                 draft.region = (place.region, place.country_code)
-    return [_incident(draft) for draft in kept]
+    return [_incident(draft) for draft in kept], set_aside
 
 
 def _read_sentence(text, index, start, end, event, published, groups, regions, countries, towns=()) -> _Sentence:
