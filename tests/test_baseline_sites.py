@@ -12,6 +12,7 @@ from extractor.baseline import BaselineBackend, extract_incidents
 from extractor.baseline.sites import attacked_sites, distinct
 from extractor.events import build_events
 from extractor.events.build import members_of
+from extractor.events.rules import Member, duplicates
 from extractor.feeds.jsonl import iter_jsonl
 from extractor.models import Article
 from extractor.pipeline.article import extract_one
@@ -60,7 +61,9 @@ def test_two_sites_in_their_own_sentences_are_two_incidents(articles) -> None:
     article = articles["two-sites-1"]
     college, barracks = extract_incidents(article)
 
-    assert (college.location, barracks.location) == ("police training college", "army barracks")
+    assert college.location == barracks.location == "Maiduguri", "the town; the site is the target"
+    assert [t.description for t in college.targets] == ["police training college"]
+    assert [t.description for t in barracks.targets] == ["army barracks"]
     assert college.date == barracks.date == "2026-02-16"
     assert [t.type for t in college.targets] == ["police"] and [t.type for t in barracks.targets] == ["military"]
     assert (college.killed.min, barracks.killed.min) == (4, 2), "each site keeps the toll its own sentence gives"
@@ -73,7 +76,7 @@ def test_two_sites_in_their_own_sentences_are_two_incidents(articles) -> None:
 def test_sites_listed_as_targets_of_one_act_are_two_incidents(articles) -> None:
     college, barracks = extract_incidents(articles["two-sites-2"])
 
-    assert (college.location, barracks.location) == ("police training college", "army barracks")
+    assert [t.type for t in college.targets] == ["police"] and [t.type for t in barracks.targets] == ["military"]
     assert [p.name for p in college.perpetrators] == [p.name for p in barracks.perpetrators] == ["Boko Haram"]
     assert college.killed is None and barracks.killed is None
 
@@ -105,3 +108,13 @@ def test_the_sites_stay_two_events_across_articles(articles) -> None:
     assert sources == [["one-site", "two-sites-1", "two-sites-2"], ["two-sites-1", "two-sites-2"]]
     college = next(e for e in events if len(e.sources) == 3)
     assert {t.type for t in college.targets} == {"police"}
+
+
+def test_two_sites_of_one_article_are_never_duplicates(articles) -> None:
+    college, barracks = extract_incidents(articles["two-sites-1"])
+    again = college.model_copy(update={"summary": "Another wording."})
+    first, second, third = (Member(key=f"x#{n}", article_id="x", incident=i) for n, i in
+                            enumerate((college, barracks.model_copy(update={"killed": college.killed}), again)))  # fmt: skip
+
+    assert not duplicates(first, second), "same day, town, type and toll, but a police and a military target"
+    assert duplicates(first, third)

@@ -22,7 +22,6 @@ from ..text.dates import date_mentions
 from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.normalize import fold
 from ..text.sentences import sentences
-from ..geo.gazetteer import resolve
 from ..geo.towns import article_countries, dateline_end, find_towns
 from ..codebook import words
 from . import lexicon
@@ -69,7 +68,6 @@ class _Draft:
     read: list[_Sentence] = field(default_factory=list)  # every violence sentence read while it was the current one
     site: sites.Site | None = None  # the attacked facility, when the incident is one site of several (_split_sites)
     other_types: frozenset[str] = frozenset()  # then the target types of the article's other sites
-    town: str | None = None  # then the town the whole was placed in (the location names the site)
 
 
 @dataclass
@@ -208,10 +206,6 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
             draft.town_country or draft.country or (draft.region and draft.region[1])
             or (context[0] if context else None) or title_country or draft.weak_country
         )  # fmt: skip
-        if draft.site and draft.town and draft.region is None and draft.country:
-            place = resolve(draft.country, None, draft.town, context_countries=context)
-            if place is not None and place.region:  # the site's region is its town's
-                draft.region = (place.region, place.country_code)
     return [_incident(draft) for draft in kept], set_aside
 
 
@@ -326,9 +320,7 @@ def _split_sites(draft: _Draft) -> list[_Draft]:
             perpetrators=dict(draft.perpetrators), claims=list(draft.claims), primary=draft.primary,
             site=max(group, key=lambda s: len(s.name)), other_types=others,
         )  # fmt: skip
-        part.location, part.town = part.site.name, draft.location  # a bare "airport" is the town's: "Bamako airport"
-        if " " not in part.site.name and draft.location:
-            part.location = f"{draft.location} {part.site.name}"
+        part.location = draft.location  # the town: the site is named by the targets and the act sentence
         for sentence in alone:
             for name, count in sentence.counts.items():
                 part.counts.setdefault(name, count)
