@@ -155,9 +155,9 @@ def test_extract_events_keeps_ids_when_run_again_and_tunes_the_rules() -> None:
     strict = runner.invoke(app, ["events", "--db", "x.db", "--min-affinity", "1", "--show", "0"])
 
     assert first.exit_code == again.exit_code == strict.exit_code == 0, first.output
-    assert "11 events from 13 incidents (1 reported by more than one article)" in first.stderr
+    assert "12 events from 15 incidents (2 reported by more than one article)" in first.stderr
     assert first.stdout == again.stdout and "Bamako" in first.stdout
-    assert "13 events from 13 incidents (0 reported" in strict.stderr
+    assert "15 events from 15 incidents (0 reported" in strict.stderr
 
 
 def _borderline_db() -> None:
@@ -237,7 +237,7 @@ def test_the_events_view_lists_newest_first_and_counts_what_it_left_out() -> Non
     assert runner.invoke(app, ["run", str(GOLDEN_FEED), "--model", "baseline", "--db", "v.db", "-q"]).exit_code == 0
     result = runner.invoke(app, ["events", "--db", "v.db", "--show", "3"])
     assert result.exit_code == 0, result.output
-    assert "11 events from 13 incidents" in result.stderr and "8 older events not shown" in result.stderr
+    assert "12 events from 15 incidents" in result.stderr and "9 older events not shown" in result.stderr
     dates = [line.split("│")[2].strip() for line in result.stdout.splitlines() if line.startswith("│ ev-")]
     assert dates == sorted(dates, reverse=True) and dates[0] == "2024-09-17" and len(dates) == 3
     every = runner.invoke(app, ["events", "--db", "v.db", "--show", "50"])

@@ -76,8 +76,9 @@ def test_shaped_exports_read_back_with_the_committed_headers(seed_db: str, fmt: 
         assert ". thedefensepost.com. 2024-09-" in row["scite1"] and "https://thedefensepost.com/" in row["scite1"]
         assert all(r["suicide"] in {"0", "1"} for r in rows)
     if what == "events" and fmt == "acled":
-        (bamako,) = [r for r in rows if r["admin1"] == "Bamako"]
-        assert bamako["event_id_cnty"].startswith("ev-")
+        school, airport = [r for r in rows if r["admin1"] == "Bamako"]  # two sites of one attack: two events
+        assert school["event_id_cnty"].startswith("ev-") and airport["event_id_cnty"].startswith("ev-")
+        assert school["event_id_cnty"] != airport["event_id_cnty"]
 
 
 def test_the_mapping_tables() -> None:
@@ -145,7 +146,7 @@ def test_run_csv_and_export_csv_are_one_csv(seed_db: str) -> None:
     database_only = {"incident_id", "event_id", "run_id"}
     key = lambda r: (r["article_id"], r["incident"])  # noqa: E731
     ok_rows = sorted((r for r in run_rows if r["status"] == "ok"), key=key)
-    assert len(ok_rows) == len(export_rows) == 13
+    assert len(ok_rows) == len(export_rows) == 15
     for mine, theirs in zip(ok_rows, sorted(export_rows, key=key)):
         assert {k: v for k, v in mine.items() if k not in database_only} == {
             k: v for k, v in theirs.items() if k not in database_only

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from extractor.baseline import BaselineBackend
 from extractor.baseline.extractor import extract_incidents
 from extractor.codebook.relevance import (
     instruction_free,
@@ -56,6 +58,28 @@ def article(text: str, title: str = "News") -> Article:
         ("The family's lawsuit says the chatbot encouraged him before he died.", False, "legal proceedings"),
         ("The ministry denied accusations that its agents had killed the dissident.", False, "allegation"),
         ("Rebels killed the mayor in an ambush three decades ago.", False, "old event"),
+        ("The group has killed 300 soldiers to date.", False, "aggregate"),
+        ("The bombing was the deadliest attack to date on the capital, killing 12.", True, None),  # a ranking
+        # an act named only as the cause of something else (`other`)
+        ("As of Tuesday, following the killing of the activist, the letter has 450 signatories.", False,
+         "named as a cause"),
+        ("Following backlash over the shooting deaths of two citizens, the agency ended its surge.", False,
+         "named as a cause"),
+        ("After the killing of two soldiers, rebels ambushed a convoy on Sunday.", True, None),  # an act remains
+        ("The government expressed regret over the death of several children in the fighting.", True, None),
+        # accidents the codebook names, however violent the words (`accident`)
+        ("An explosion and fire at a fireworks shop killed eight people on Monday.", False, "disaster or accident"),
+        ("A suicide bomber blew up a gas cylinder at the market, killing eight.", True, None),
+        # totals over a period (`aggregate`)
+        ("Ten people died in the recent protests, and the platform suspended its livestreams.", False, "aggregate"),
+        ("There are more than a million road deaths worldwide every year.", False, "aggregate"),
+        ("Two protesters were killed in Lagos on Sunday.", True, None),
+        # figurative (`violent-words`)
+        ("Over the weekend, a new social network exploded in popularity.", False, "no violence word"),
+        ("But Mosseri allegedly killed the project, disappointing developers.", False, "no violence word"),
+        ("It was another box office bomb.", False, "no violence word"),
+        # a court appearance (`trial`)
+        ("The accused gunman appeared in an Australian court via video link on Monday.", False, "legal proceedings"),
     ],
 )
 def test_a_sentence_reports_an_act_only_outside_the_excluded_contexts(sentence: str, act: bool, reason) -> None:
@@ -142,6 +166,57 @@ def test_the_post_check_drops_aggregates_and_sport_but_keeps_acts() -> None:
     assert kept == [act] and "aggregate" in notes[0]
     sport = "The striker scored twice; the coach said the cup defeat in the semi-final killed off the season for fans."
     assert check_relevance([grounded(sport)], sport, "Cup final")[0] == []
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "family"),
+    [
+        ("Jesse Jackson, veteran US civil rights activist, dies at 84", "He was with King, who was shot dead.",
+         "[natural-death] the headline is an obituary's"),
+        ("Fania Fénelon, 74; Memoirs Described Auschwitz Singing", "Singing saved her from death, she said.",
+         "[natural-death] the headline is an obituary's"),
+        ("Accused gunman pleads not guilty", "The gunman killed five soldiers on Sunday.",
+         "[trial] the headline is about proceedings for a past act"),
+        ("Samurai: a blockbuster display", "The museum's exhibition shows a painting, calligraphy and artworks. "
+         "A letter thanks a samurai who worked hard to kill one soldier.",
+         "[other] the article is about the arts (an exhibition, a book, a film)"),
+    ],
+)
+def test_the_post_check_drops_the_incidents_of_obituaries_trials_and_the_arts(title, text, family) -> None:
+    kept, notes = check_relevance([grounded("Gunmen killed five soldiers on Sunday.")], text, title)
+    assert kept == [] and notes == [f"incident 0: dropped: {family}"]
+    if "[other]" not in family:  # the headline decides for obituaries and trials, the text for the arts
+        assert check_relevance([grounded("Gunmen killed five soldiers on Sunday.")], text, "News")[0] != []
+
+
+def test_an_undated_text_that_dates_a_later_event_makes_its_attack_history() -> None:
+    text = ("On 27 August 1975 a bomb exploded at the Caterham Arms, injuring 33 people. "
+            "The cell was caught in December 1975 at the siege of Balcombe Street.")  # fmt: skip
+    bombing = grounded("On 27 August 1975 a bomb exploded at the Caterham Arms, injuring 33 people.",
+                       date=None, date_text="On 27 August 1975")  # fmt: skip
+
+    kept, notes = check_relevance([bombing], text)
+    assert kept == [] and notes == [
+        "incident 0: dropped: [old-event] the text dates it 1975-08-27, more than 60 days before another event it "
+        "dates (1975-12-01)"
+    ]
+    assert check_relevance([bombing], text, published=PUBLISHED)[0] == [bombing], "dated news: the window decides"
+    alone = text.split(" The cell")[0]
+    assert check_relevance([bombing], alone)[0] == [bombing], "no later dated event: not shown to be history"
+    iso = bombing.model_copy(update={"date": "1975-08-27", "date_text": "in the summer"})
+    assert check_relevance([iso], text)[0] == [], "a model's ISO date is read too"
+
+
+def test_the_baseline_counts_what_each_family_set_aside_in_the_warnings() -> None:
+    text = ("An explosion and fire at a fireworks shop killed eight people on Monday. "
+            "Following the killing of the activist, the letter has 450 signatories.")  # fmt: skip
+    result = asyncio.run(BaselineBackend().extract(article(text)))
+    assert result.incidents == []
+    assert result.warnings == ["baseline: set aside as no act: [accident] 1, [other: named as a cause] 1"]
+    plain = asyncio.run(BaselineBackend().extract(article("Gunmen killed five soldiers in Tillaberi on Sunday.")))
+    assert plain.incidents and plain.warnings == []
+    trial = asyncio.run(BaselineBackend().extract(article("x", title="Accused bomber pleads guilty")))
+    assert trial.warnings == ["baseline: set aside as no act: [trial: a headline about proceedings] 1"]
 
 
 def test_an_unsupported_suicide_label_is_re_derived_from_the_evidence() -> None:

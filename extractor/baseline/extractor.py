@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..backend import BackendResult
-from ..models import Article, Claim, Count, Incident, Perpetrator, Target
+from ..models import Article, Claim, Count, Incident, Perpetrator, Spend, Target
 from ..text.dates import date_mentions
 from ..geo.places import country_name, find_countries, find_regions, in_place
 from ..text.normalize import fold
@@ -27,6 +28,7 @@ from . import lexicon
 from .background import is_historical, is_retrospective, time_of_writing, too_old
 from .casualties import casualties
 from .groups import find_groups
+from . import sites
 from ..codebook.relevance import instruction_free, is_proceedings_report, is_sports_report, sentence_verdict
 
 VERSION = "1"
@@ -63,6 +65,9 @@ class _Draft:
     primary: bool = False
     acts: int = 0  # attached sentences that report an act (relevance.sentence_verdict)
     act_text: str | None = None  # the first of them: the summary is made from it
+    read: list[_Sentence] = field(default_factory=list)  # every violence sentence read while it was the current one
+    site: sites.Site | None = None  # the attacked facility, when the incident is one site of several (_split_sites)
+    other_types: frozenset[str] = frozenset()  # then the target types of the article's other sites
 
 
 @dataclass
@@ -103,23 +108,47 @@ class BaselineBackend:
         return {"backend": self.name, "version": VERSION}
 
     async def extract(self, article: Article) -> BackendResult:
-        """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop."""
-        incidents = await asyncio.to_thread(extract_incidents, article)
-        return BackendResult(incidents=incidents, mode=self.mode)
+        """The rules are CPU work: they run in a worker thread, so a long article never blocks the event loop. What
+        the codebook's families set aside is counted in the warnings."""
+        incidents, set_aside = await asyncio.to_thread(_read_article, article)
+        return BackendResult(incidents=incidents, spent=Spend(warnings=_set_aside_notes(set_aside)), mode=self.mode)
 
     async def aclose(self) -> None:
         return None
 
 
+# The codebook's family (CODEBOOK section 12) of each reason a sentence with an act word is set aside.
+FAMILIES = {
+    "legal proceedings": "trial", "natural death": "natural-death", "allegation": "allegation",
+    "old event": "old-event", "threat or hypothesis": "policy", "aggregate": "aggregate",
+    "disaster or accident": "accident", "named as a cause": "other: named as a cause",
+}  # fmt: skip
+
+
+def _set_aside_notes(set_aside: Counter[str]) -> list[str]:
+    """One warning naming what the rules set aside, by codebook family ("[trial] 2, [accident] 1")."""
+    if not set_aside:
+        return []
+    return ["baseline: set aside as no act: " + ", ".join(f"[{family}] {n}" for family, n in sorted(set_aside.items()))]
+
+
 def extract_incidents(article: Article) -> list[Incident]:
     """The incidents of one article, validated (an empty list when it reports no violence)."""
+    return _read_article(article)[0]
+
+
+def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
+    """The incidents, and how many sentences (or whole articles) each codebook family set aside."""
+    set_aside: Counter[str] = Counter()
     text = instruction_free(article.text)
-    if is_sports_report(article.title, text) or is_proceedings_report(article.title):
-        return []
+    if is_sports_report(article.title, text):
+        return [], Counter({"other: a sports report": 1})
+    if is_proceedings_report(article.title):
+        return [], Counter({"trial: a headline about proceedings": 1})
     published = article.published.date() if article.published else None
     written = published or time_of_writing(text)  # for the 60-day window only, never to resolve dates
     if published is None and is_retrospective(text):
-        return []  # an undated text that looks back at its events: history, not news
+        return [], Counter({"old-event: a retrospective": 1})  # an undated text that looks back: history, not news
     spans = sentences(text)
     groups = find_groups(text)
     filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
@@ -147,6 +176,7 @@ def extract_incidents(article: Article) -> list[Incident]:
         verdict = sentence_verdict(sentence_text, any(start <= s < end for _, s, _ in groups))
         if verdict.reason not in (None, "no violence word"):
             current = _SINK  # proceedings, a threat, an aggregate, a disaster: background, like history
+            set_aside[FAMILIES.get(verdict.reason, "other")] += 1
             continue
         sentence = _read_sentence(
             sentence_text, index, start, end, event, written, groups, regions, countries, towns
@@ -157,6 +187,8 @@ def extract_incidents(article: Article) -> list[Incident]:
                 current.claims.append(claim)
             continue
         if not sentence.informative:
+            if isinstance(current, _Draft):
+                current.read.append(sentence)
             continue
         target = _choose(drafts, current, sentence)
         if target is None:
@@ -166,6 +198,7 @@ def extract_incidents(article: Article) -> list[Incident]:
         _attach(target, sentence)
         current = target
     kept = [d for d in drafts if d.acts and (d.counts or d.date or d.perpetrators)]
+    kept = [part for draft in kept for part in _split_sites(draft)]
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
@@ -173,7 +206,7 @@ def extract_incidents(article: Article) -> list[Incident]:
             draft.town_country or draft.country or (draft.region and draft.region[1])
             or (context[0] if context else None) or title_country or draft.weak_country
         )  # fmt: skip
-    return [_incident(draft) for draft in kept]
+    return [_incident(draft) for draft in kept], set_aside
 
 
 def _read_sentence(text, index, start, end, event, published, groups, regions, countries, towns=()) -> _Sentence:
@@ -255,12 +288,49 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
         if known is None or rank[perpetrator.attribution] < rank[known.attribution]:
             name = known.name if known else perpetrator.name
             draft.perpetrators[canonical] = Perpetrator(name=name, attribution=perpetrator.attribution)
+    draft.read.append(sentence)
     draft.acts += sentence.act
     if sentence.act and draft.act_text is None:
         draft.act_text = sentence.text
     if len(draft.evidence) < 3 and sentence.text not in draft.evidence:
         draft.evidence.append(sentence.text)
     draft.primary = draft.primary or sentence.index < 2
+
+
+def _split_sites(draft: _Draft) -> list[_Draft]:
+    """One incident per attacked site when the draft's sentences name two or more distinct ones (the codebook's
+    rule 3: a different site the same day is a different incident; `sites.py`). Each site keeps the day, place,
+    perpetrators and claims of the whole; its act sentence, evidence, figures and targets come from the sentences
+    that name it and no other site (then from those naming it with others); figures only from the former, since
+    a toll for the whole attack is not tied to one site."""
+    groups = sites.distinct([site for sentence in draft.read for site in sites.attacked_sites(sentence.text)])
+    if len(groups) < 2:
+        return [draft]
+    kinds = [frozenset().union(*(s.types for s in group)) for group in groups]
+    parts = []
+    for n, (group, own) in enumerate(zip(groups, kinds)):
+        others = frozenset().union(*(k for m, k in enumerate(kinds) if m != n))
+        named = [(s, sites.named_types(s.text) | frozenset().union(*(x.types for x in sites.attacked_sites(s.text))))
+                 for s in draft.read]  # fmt: skip
+        alone = [s for s, types in named if types & own and not types & others]
+        shared = [s for s, types in named if types & own and types & others]
+        part = _Draft(
+            order=draft.order, date=draft.date, date_text=draft.date_text, dated=draft.dated, country=draft.country,
+            weak_country=draft.weak_country, region=draft.region, town_country=draft.town_country,
+            perpetrators=dict(draft.perpetrators), claims=list(draft.claims), primary=draft.primary,
+            site=max(group, key=lambda s: len(s.name)), other_types=others,
+        )  # fmt: skip
+        part.location = draft.location  # the town: the site is named by the targets and the act sentence
+        for sentence in alone:
+            for name, count in sentence.counts.items():
+                part.counts.setdefault(name, count)
+        ordered = alone + shared
+        part.evidence = [s.text for s in ordered[:3]]
+        part.acts = sum(s.act for s in ordered) or draft.acts
+        part.act_text = next((s.text for s in ordered if s.act), ordered[0].text if ordered else draft.act_text)
+        part.read = ordered
+        parts.append(part)
+    return parts
 
 
 def _claim(sentence: _Sentence) -> Claim | None:
@@ -286,6 +356,24 @@ def _targets(evidence: list[str]) -> list[Target]:
                 targets.append(Target(type=kind, description=hit.group()))
                 break
     return targets
+
+
+def _attacked_targets(draft: _Draft) -> list[Target]:
+    """The evidence's targets, without a facility the text names but does not say was attacked when it names one
+    that was ("gunmen attacked a military police base ... and the airport was closed": the airport is no target)."""
+    attacked = frozenset().union(*(s.types for sentence in draft.read for s in sites.attacked_sites(sentence.text)))
+    found = _targets(draft.evidence)
+    if not attacked:
+        return found
+    return [t for t in found if t.type in attacked or not sites.is_facility(t.description)]
+
+
+def _site_targets(draft: _Draft) -> list[Target]:
+    """The targets of one site of several: the site itself, then the evidence's other targets that are no other
+    site's."""
+    assert draft.site is not None
+    own = [Target(type=kind, description=draft.site.name) for kind, _ in lexicon.TARGETS if kind in draft.site.types]
+    return own + [t for t in _targets(draft.evidence) if t.type not in draft.site.types | draft.other_types]
 
 
 SUMMARY_CHARS = 280
@@ -325,7 +413,7 @@ def _incident(draft: _Draft) -> Incident:
         attack_type=attack,
         suicide=suicide,
         perpetrators=list(draft.perpetrators.values()),
-        targets=_targets(draft.evidence),
+        targets=_site_targets(draft) if draft.site else _attacked_targets(draft),
         weapons=[kind for kind, pattern in lexicon.WEAPONS if pattern.search(joined)],
         killed=draft.counts.get("killed"),
         wounded=draft.counts.get("wounded"),

@@ -16,10 +16,12 @@ development splits (seed, news-dev, MUC-4 dev); docs/baseline.md gives the measu
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
 
+from ..text.dates import MONTH, MONTHS
 from ..text.sentences import sentences
 from .words import VIOLENCE
 
@@ -52,7 +54,8 @@ _LEGAL = re.compile(
     r"convicted|convicts?|conviction|indict(?:s|ed|ment)?|pleaded|pleads?|sentenced|"
     r"sentencing|prosecut(?:ors?|ion|ed)|verdict|jury|acquitted|testif(?:ied|y|ies)|extradit(?:ed|ion)|"
     r"charged with|faces? charges|guilty|accused of (?:carrying out|plotting|involvement)|lawsuits?|sued|sues|suing|"
-    r"wrongful[- ]death|plaintiffs?|court filings?|filings? (?:at|in|with) (?:the )?\w* ?court)\b",
+    r"wrongful[- ]death|plaintiffs?|court filings?|filings? (?:at|in|with) (?:the )?\w* ?court|"
+    r"appear(?:s|ed|ing)? (?:\w+ ){0,3}(?:court|tribunal)|court appearance)\b",
     re.IGNORECASE,
 )
 _HYPOTHETICAL = re.compile(
@@ -66,9 +69,20 @@ _HYPOTHETICAL = re.compile(
 _AGGREGATE = re.compile(
     r"\b(?:(?:killed|kill|killing|deaths? of|died|dead)\W+(?:\w+\W+){0,2}(?:tens of |hundreds of )?thousands|"
     r"(?:tens of |hundreds of )?thousands\W+(?:\w+\W+){0,3}(?:killed|dead|died|deaths)|a total of|in total|so far this year|"
-    r"this year alone|to date|cumulative|death toll (?:since|in the war|of the war)|over the (?:past|last) "
+    r"this year alone|to date|cumulative|every year|each year|annually|per year|"
+    r"death toll (?:since|in the war|of the war)|over the (?:past|last) "
     r"(?:\w+ )?(?:days|weeks|months|years|decades?)|up to [\d,]{4,}|(?:more|over) than [\d,]{4,}|"
-    r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+)\b",
+    r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+|"
+    # deaths over a period of unrest ("ten people died in the recent protests"), no act of their own
+    r"(?:died|killed|dead|deaths)\W+(?:\w+\W+){0,3}?(?:in|during) (?:the )?(?:recent|weeks of|months of|days of|"
+    r"nationwide|ongoing|weeks-long|months-long) (?:\w+ )?(?:protests|unrest|riots|demonstrations|uprising))\b",
+    re.IGNORECASE,
+)
+# "The deadliest attack to date", "its most audacious attacks to date": a superlative ranks one act among others,
+# it is no total over a period (the `aggregate` family's "to date" is "killed 300 to date").
+_RANKED_TO_DATE = re.compile(
+    r"\b(?:most|least|worst|best|\w+iest|biggest|largest|greatest|highest|strongest|longest|fiercest|gravest|"
+    r"boldest)\b(?:\W+[\w’'-]+){0,5}?\W+to date\b",
     re.IGNORECASE,
 )
 # Figurative or technical uses of violence words (CODEBOOK section 12, `violent-words`): removed before a sentence
@@ -78,7 +92,15 @@ _FIGURATIVE = re.compile(
     r"\bdead (?:end|heat|last|weight|serious|wrong|set on)\b|\bdeadlines?\b|\bkiller (?:apps?|features?|deals?|instinct)\b|"
     r"\bkill(?:s|ed|ing)? (?:it|time|the (?:deal|bill|mood|vibe|buzz)|(?:the |its |their )?(?:competition|momentum))\b|"
     r"\b(?:shots?|fired shots) (?:at|across) (?:its |their |a |the )?(?:rivals?|competitors?|bow)\b|\bshot (?:to fame|up)\b|"
-    r"\b(?:photo|moon|big|long|cheap|parting|warning) ?shots?\b|\b(?:price|bidding|trade|culture|talent|turf) wars?\b",
+    r"\b(?:photo|moon|big|long|cheap|parting|warning) ?shots?\b|\b(?:price|bidding|trade|culture|talent|turf) wars?\b|"
+    # things, not people, killed ("Mosseri killed the project", "it may kill my company", "kills the spontaneity")
+    r"\bkill(?:s|ed|ing)? (?:the|my|his|her|its|their|our|your|a|an|this|that) (?:\w+ )?(?:project|company|companies|"
+    r"idea|plan|proposal|startup|product|feature|app|spontaneity|magic|joy|fun|conversation|career|business|"
+    r"industry|market|brand|show|series|story|chances?|hopes?|appetite|habit)s?\b|"
+    # growth and flops ("exploded in popularity", "ChatGPT exploded onto the scene", "a box office bomb")
+    r"\bexplod(?:ed|es|ing) (?:in (?:popularity|size|value|use)|onto|on to|into (?:the )?(?:mainstream|public)|"
+    r"across (?:the )?(?:internet|web))|\b(?:population|data|information|price) explosion\b|"
+    r"\bbox[- ]office (?:bombs?|flops?)\b|\bbombed (?:\w+ )?at the box office\b|\blike a shot\b",
     re.IGNORECASE,
 )
 # Deaths that are no act of violence (`natural-death`): illness and old age, obituaries ("died Tuesday at the age
@@ -89,6 +111,17 @@ _NATURAL_DEATH = re.compile(
     r"cancer|a (?:heart attack|stroke)|complications|pneumonia|covid|dementia|(?:a )?(?:long|short|brief) illness)\b|"
     r"\bpassed away\b|\bobituar(?:y|ies)\b|\ba life in pictures\b|\bsuicides?\b(?! (?:bomb|attack|vest|car|mission|squad))|"
     r"\btook (?:his|her|their) own li(?:fe|ves)\b|\bkilled (?:himself|herself|themselves)\b|\bself-harm\b",
+    re.IGNORECASE,
+)
+# An act named only as the cause of something else (`policy`/`other` news: CODEBOOK sections 1 and 11, "an event named
+# only as the cause of a protest", seed 84451): "following the killing of Pretti, the letter has 450 signatories",
+# "ceremonies commemorating 40 days since the death of protesters". The sentence is an act only if it still has
+# an act word once these phrases are set aside.
+_CAUSE = re.compile(
+    r"\b(?:following|after|since|amid|in response to|in the wake of|in protest (?:at|against|over)|"
+    r"protests? (?:against|over)|outrage (?:at|over)|backlash (?:over|to|against)|revenge for|retaliation for|"
+    r"to avenge)\s+(?:the\s+|a\s+|his\s+|her\s+|their\s+)?(?:recent\s+|fatal\s+|brutal\s+|alleged\s+)?"
+    r"(?:shooting\s+|stabbing\s+)?(?:killings?|deaths?|murders?|shootings?|assassinations?|slayings?)\s+of\b",
     re.IGNORECASE,
 )
 # An act reported only as someone's accusation or a denial of one (`allegation`), and events the text itself puts
@@ -107,6 +140,18 @@ _DISASTER = re.compile(
     r"\b(?:fire|blaze|flames|flood(?:s|ing)?|earthquake|quake|landslides?|mudslides?|storm|hurricane|cyclone|"
     r"typhoon|tornado|heatwave|drought|famine|avalanche|crash(?:ed|es)?|collision|derail(?:ed|ment)|"
     r"accident(?:al|ally)?|capsized|overdose|disease|outbreak|epidemic|cholera|stampede|collapsed?)\b",
+    re.IGNORECASE,
+)
+# Blasts the codebook names as accidents ("fireworks blasts", section 11), however violent the words: an explosion
+# at a fireworks shop or of a gas cylinder is an accident unless an attacker is named.
+_ACCIDENTAL_BLAST = re.compile(
+    r"\b(?:fireworks?|firecrackers?|gas (?:leak|cylinders?|tanks?|explosions?|pipelines?)|boilers?|"
+    r"chemical (?:plant|factory|warehouse)|mine (?:collapse|blast|explosion)|short[- ]circuit|electrical fault)\b",
+    re.IGNORECASE,
+)
+_ATTACKER = re.compile(
+    r"\b(?:attack(?:s|ed|ers?)?|arson|bomb(?:s|ed|ing|ings|er|ers)?|gunmen|gunman|militants?|terroris\w+|"
+    r"insurgents?|rebels?|suicide)\b",
     re.IGNORECASE,
 )
 _ATTACK_WORD = re.compile(
@@ -131,6 +176,17 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 SPORT_MIN_HITS = 4  # distinct sports words that make an article a sports report (dev: no violent article has 4)
+# Arts and culture (CODEBOOK section 12, `other`: "politics, sport, culture..."): an exhibition, a museum, a book or
+# a film whose violent words are its subject's history ("a letter asks the samurai to kill one soldier").
+_CULTURE = re.compile(
+    r"\b(?:exhibitions?|exhibits?|exhibited|museums?|galler(?:y|ies)|curators?|curated|paintings?|painters?|"
+    r"sculptures?|sculptors?|artworks?|artists?|artistic|calligraphy|masterpieces?|on show|on display|novels?|"
+    r"novelists?|poems?|poetry|poets?|screenplay|box office|albums?|opera|ballet|orchestra|theatre|theater|"
+    r"choreograph\w*|auction(?:ed)?|portraits?|films?|movies?|cinema|box office|franchise|sequel|installment|"
+    r"starring|actors?|actress(?:es)?|soundtrack|concerts?|singers?|songs?|bands?|tours?|fans)\b",
+    re.IGNORECASE,
+)
+CULTURE_MIN_HITS = 4  # distinct culture words (dev: the exhibition review has 6, no article with an incident 3)
 
 
 def instructions(text: str) -> list[str]:
@@ -158,6 +214,73 @@ def is_sports_report(title: str, text: str) -> bool:
     return len(words) >= SPORT_MIN_HITS
 
 
+def is_culture_report(title: str, text: str) -> bool:
+    """Several distinct words of the arts (an exhibition, a museum, a book, a film): the violence is its subject's."""
+    words = {m.group().lower().rstrip("s") for m in _CULTURE.finditer(f"{title}\n{text[:4000]}")}
+    return len(words) >= CULTURE_MIN_HITS
+
+
+_DATED = re.compile(
+    rf"\b(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?)?(?P<m>{MONTH})\.?\s+"
+    r"(?:(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+)?(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+WINDOW_DAYS = 60  # the codebook's rule 2
+
+
+def _dated(match: re.Match[str]) -> tuple[dt.date, bool] | None:
+    """(the day, or a month's first day; whether a day was given) of a date with its year ("27 August 1975",
+    "December 1975"); None for the verb "may" or an impossible day."""
+    if not match.group("m")[0].isupper():
+        return None
+    day = match.group("d1") or match.group("d2")
+    try:
+        return dt.date(int(match.group("y")), MONTHS[match.group("m").lower()], int(day or 1)), day is not None
+    except ValueError:
+        return None
+
+
+def latest_dated(text: str) -> dt.date | None:
+    """For a text with no publication date: the latest day it dates with a year, a month counting from its first
+    day ("the cell was caught in December 1975")."""
+    days = [found[0] for m in _DATED.finditer(text) if (found := _dated(m)) is not None]
+    return max(days) if days else None
+
+
+def stated_day(words: str | None) -> dt.date | None:
+    """The day that a date expression fixes with day, month and year ("On 27 August 1975"), else None."""
+    for match in _DATED.finditer(words or ""):
+        found = _dated(match)
+        if found is not None and found[1]:
+            return found[0]
+    return None
+
+
+def history_when_written(day: dt.date | None, text: str) -> tuple[dt.date, dt.date] | None:
+    """(the event's day, the text's latest dated day) when a text with no publication date dates the event (`day`)
+    more than WINDOW_DAYS before another event it dates: history when written, however it is told (the codebook's
+    rule H1, section 11: "a later dated event ... shows" an attack is over 60 days old; `old-event`). None
+    otherwise."""
+    later = latest_dated(text)
+    if day is None or later is None or (later - day).days <= WINDOW_DAYS:
+        return None
+    return day, later
+
+
+# An obituary's headline (`natural-death`: "Jesse Jackson ... dies at 84", "Fania Fénelon, 74; Memoirs Described
+# ...", "a life in pictures"): the deaths it tells of are the person's and their history.
+_OBITUARY_TITLE = re.compile(
+    r"\b(?:dies|died|dead) (?:at|aged) \d{2,3}\b|^[^;:,]{3,60}, \d{2,3}(?:;|,? dies\b)|\bobituary\b|"
+    r"\b(?:a )?life in (?:pictures|photos|images)\b",
+    re.IGNORECASE,
+)
+
+
+def is_obituary(title: str) -> bool:
+    """A headline announcing a death by age or telling a life (an obituary or a photo essay of one)."""
+    return bool(_OBITUARY_TITLE.search(title))
+
+
 def is_proceedings_report(title: str) -> bool:
     """A headline about a trial, an indictment, a plea or a sentence: the act it concerns is past news."""
     return bool(_LEGAL.search(title))
@@ -177,8 +300,14 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
     known group was found in it)."""
     words = _NEGATED_HARM.sub(" ", sentence)  # "no one was hurt" reports no harm
     words = _FIGURATIVE.sub(" ", words)  # "the hype has died down" reports none either
-    if not HARD.search(words) and not (_SOFT.search(words) and (armed_group or _ACTOR.search(words))):
+
+    def act_words(text: str) -> bool:
+        return bool(HARD.search(text) or (_SOFT.search(text) and (armed_group or _ACTOR.search(text))))
+
+    if not act_words(words):
         return Verdict(False, "no violence word")
+    if not act_words(_CAUSE.sub(" ", words)):
+        return Verdict(False, "named as a cause")
     if _LEGAL.search(sentence):
         return Verdict(False, "legal proceedings")
     if _NATURAL_DEATH.search(sentence) and not _ATTACK_WORD.search(sentence):
@@ -189,9 +318,11 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
         return Verdict(False, "old event")
     if _HYPOTHETICAL.search(sentence):
         return Verdict(False, "threat or hypothesis")
-    if _AGGREGATE.search(sentence):
+    if _AGGREGATE.search(_RANKED_TO_DATE.sub(" ", sentence)):
         return Verdict(False, "aggregate")
     if _DISASTER.search(sentence) and not _ATTACK_WORD.search(sentence):
+        return Verdict(False, "disaster or accident")
+    if _ACCIDENTAL_BLAST.search(sentence) and not _ATTACKER.search(sentence):
         return Verdict(False, "disaster or accident")
     return Verdict(True)
 
@@ -200,7 +331,9 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
 # need (sabotage, dynamite, arson, "terrorist actions"): an article with one of them is always sent.
 _ALWAYS_SEND = re.compile(r"\b(?:sabotag\w*|dynamit\w*|arson\w*|terroris\w*)\b", re.IGNORECASE)
 # Contexts that still send an article to the model (it may code a threat or a past act the rules exclude).
-_SEND_CONTEXTS = (None, "threat or hypothesis", "legal proceedings", "aggregate", "allegation", "old event")
+_SEND_CONTEXTS = (
+    None, "threat or hypothesis", "legal proceedings", "aggregate", "allegation", "old event", "named as a cause"
+)
 
 
 def prefilter_reason(title: str, text: str) -> str | None:

@@ -247,10 +247,13 @@ def merge_score(a: Member, b: Member, cosine: float, rules: Rules = DEFAULT_RULE
 
 
 def duplicates(a: Member, b: Member) -> bool:
-    """Two incidents of one article that say the same thing (the only same-article pairs ever merged)."""
+    """Two incidents of one article that say the same thing (the only same-article pairs ever merged). Two sites
+    of one attack (a school and an airport, the codebook's rule 3) are not: their target types do not overlap."""
     x, y = a.incident, b.incident
+    kinds = (_target_types(x), _target_types(y))
     return (
-        x.date == y.date
+        (not all(kinds) or bool(kinds[0] & kinds[1]))
+        and x.date == y.date
         and fold(x.location or "") == fold(y.location or "")
         and fold(x.region or "") == fold(y.region or "")
         and x.attack_type == y.attack_type

@@ -82,7 +82,7 @@ def _checked_record(
         for incident, fixes in zip(ground(checked, article.text), corrections)
     ]
     notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
-    relevant, dropped_notes = check_relevance(incidents, article.text, article.title)
+    relevant, dropped_notes = check_relevance(incidents, article.text, article.title, article.published)
     notes += dropped_notes
     relevant = place_incidents(relevant, article)  # canonical country and region, coordinates
     relevant, date_notes = date_incidents(relevant, article.published)  # every incident dated, with its precision
