@@ -44,6 +44,7 @@ def measure(server_url: str, name: str, fake: FakeServer, folder: Path, *, worke
 
     from extractor.store.database import open_db
 
+    load = os.getloadavg()[0]
     url = pg_server.create_database(server_url, name)
     feed = folder / f"{name}.xml"
     synthetic_feed(feed, articles, seed=len(name))
@@ -59,8 +60,14 @@ def measure(server_url: str, name: str, fake: FakeServer, folder: Path, *, worke
     marks: dict[int, float] = {}
     killed = False
     started = time.monotonic()
+    cpu: dict[int, float] = {}  # pid -> user + system seconds (os.wait4 reaps each worker itself)
     with open_db(url, create=False) as db:
-        while any(p.poll() is None for p in processes):
+        while len(cpu) < len(processes):
+            for process in processes:
+                if process.pid not in cpu:
+                    pid, _, usage = os.wait4(process.pid, os.WNOHANG)
+                    if pid:
+                        cpu[pid] = usage.ru_utime + usage.ru_stime
             done = db.query("SELECT count(*) AS n FROM work_queue WHERE state = 'done'")[0]["n"]
             now = time.monotonic()
             for share in (10, 50, 90):
@@ -84,11 +91,12 @@ def measure(server_url: str, name: str, fake: FakeServer, folder: Path, *, worke
     ceiling = workers * concurrency / fake.config.latency
     return {
         "workers": workers, "concurrency": concurrency, "articles": articles, "kill": kill,
-        "rate": rate, "ceiling": ceiling, "wall": wall,
+        "load": load, "rate": rate, "ceiling": ceiling, "wall": wall,
         "stored": stored["n"], "distinct": stored["distinct_"],
         "lost": articles - stored["distinct_"], "duplicates": stored["n"] - stored["distinct_"],
         "asked_again": sum(n - 1 for k, n in asked.items() if k in keys and n > 1),
         "queue": {r["state"]: r["n"] for r in queue},
+        "cpu_ms": 1000 * sum(cpu.values()) / articles,
     }  # fmt: skip
 
 
@@ -127,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"{workers} worker(s){' one killed' if kill else ''}: {row['rate']:.1f} articles/s of "
                       f"{row['ceiling']:.0f} ({row['rate'] / row['ceiling']:.0%}), stored {row['distinct']}/"
                       f"{articles}, lost {row['lost']}, duplicates {row['duplicates']}, asked again "
-                      f"{row['asked_again']}, wall {row['wall']:.1f} s", flush=True)  # fmt: skip
+                      f"{row['asked_again']}, wall {row['wall']:.1f} s, workers' CPU {row['cpu_ms']:.0f} ms/article",
+                      flush=True)  # fmt: skip
     finally:
         if server is not None:
             server.stop()
@@ -145,15 +154,18 @@ def main(argv: list[str] | None = None) -> None:
         "Throughput: the done count's rate from 10% to 90% of the articles. Ceiling: workers x concurrency / latency. "
         "Duplicates: articles stored more than once (must be 0). Lost: articles never stored (must be 0). Asked "
         "again: articles the fake server was asked more than once (in the kill run, those the killed worker held, "
-        "taken over after the claim timeout of 10 s).", "",
+        "taken over after the claim timeout of 10 s). Workers' CPU: user + system time of the worker processes "
+        "(their start-up, and the events merges they run in child processes, included) per article; once it nears "
+        "the machine's two cores the workers are CPU-bound, not queue-bound.", "",
         "| workers | concurrency each | articles | killed | articles/s | summed ceiling | of ceiling | stored | lost "
-        "| duplicates | asked again | wall (s) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| duplicates | asked again | wall (s) | workers' CPU per article (ms) | load average at start |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for r in rows:
         lines.append(f"| {r['workers']} | {r['concurrency']} | {r['articles']} | {'one at 50%' if r['kill'] else '-'} "
                      f"| {r['rate']:.1f} | {r['ceiling']:.0f} | {r['rate'] / r['ceiling']:.0%} | {r['distinct']} "
-                     f"| {r['lost']} | {r['duplicates']} | {r['asked_again']} | {r['wall']:.1f} |")  # fmt: skip
+                     f"| {r['lost']} | {r['duplicates']} | {r['asked_again']} | {r['wall']:.1f} | {r['cpu_ms']:.0f} "
+                     f"| {r['load']:.1f} |")  # fmt: skip
     write_section(HEADING, "\n".join(lines) + "\n")
 
 
