@@ -199,6 +199,10 @@ def test_the_password_is_never_shown(pg_url: str) -> None:
         open_db(wrong, timeout=2)
     assert secret not in str(caught.value) and "***" in str(caught.value)
     assert secret not in repr(RunSettings(db=url))
+    from extractor.runner.run import RunRequest
+    from extractor.service import ServiceConfig
+
+    assert secret not in repr(RunRequest("feed.xml", db=url)) and secret not in repr(ServiceConfig(db=url))
     assert redact("postgresql://u:p%40ss@h:5/d") == "postgresql://u:***@h:5/d"
     result = invoke("export", "--db", wrong)
     assert result.exit_code != 0 and secret not in result.output and "***" in result.output

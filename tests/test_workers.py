@@ -49,6 +49,7 @@ def test_three_workers_one_killed_mid_claim_every_article_done_once(
     pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-worker-test")
+    pg_url = pg_url.replace("postgres@", "postgres:pw-SECRET-42@")  # the test server trusts 127.0.0.1: not checked
     feed = tmp_path / "feed.xml"
     synthetic_feed(feed, N_ARTICLES)
     keys = {article_key(a.text): a.id for a in load_feed(str(feed)).articles}
@@ -71,6 +72,8 @@ def test_three_workers_one_killed_mid_claim_every_article_done_once(
         assert workers[0].returncode == -signal.SIGKILL
         requests = list(server.requests)
     taken_over = sum(int(err.rsplit(" claim(s) of stopped workers", 1)[0].rsplit(", ", 1)[1]) for err in survivors)
+    assert not any("pw-SECRET-42" in err for err in [*survivors, queued.output])  # shown as postgres:***@
+    assert all("postgres:***@" in err for err in survivors)
     assert taken_over >= 1, survivors  # the killed worker's claim went back to the queue and was done by another
     with open_db(pg_url, create=False) as db:
         assert work.queue_counts(db) == {"queued": 0, "claimed": 0, "done": N_ARTICLES}

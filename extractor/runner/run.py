@@ -79,7 +79,8 @@ class RunRequest:
     resume: bool = False  # keep the output's finished articles; run failed and missing ones
     max_cost: float | None = None  # USD cap on the estimated cost
     batch: bool = False  # submit through the Batch API and return at once
-    db: str | None = None  # an incident database instead of `output` (default: the settings' db)
+    db: str | None = field(default=None, repr=False)  # an incident database instead of `output` (default: the
+    # settings' db); not in the repr: a postgresql:// URL may carry a password
     events: bool = True  # rebuild the events after a database run
     enqueue: bool = False  # with a database: queue the articles for `extract worker` instead of extracting them
     force: bool = False  # replace `output` even if it is a database or a file of another kind (never the input)
