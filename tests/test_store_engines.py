@@ -206,3 +206,32 @@ def test_the_password_is_never_shown(pg_url: str) -> None:
     assert redact("postgresql://u:p%40ss@h:5/d") == "postgresql://u:***@h:5/d"
     result = invoke("export", "--db", wrong)
     assert result.exit_code != 0 and secret not in result.output and "***" in result.output
+
+
+def test_incidents_get_a_postgis_point_where_the_extension_is_installed(pg_url: str, tmp_path: Path) -> None:
+    import psycopg
+
+    from extractor.models import ArticleRecord, GroundedIncident, Provenance
+    from tests.conftest import incident
+
+    with open_db(pg_url) as db:  # no PostGIS yet: plain latitude and longitude only
+        assert not db.postgis and "geom" not in db.db.columns("incidents")
+    try:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+    except psycopg.Error as exc:
+        pytest.skip(f"PostGIS is not installed on the test server (apt-get install postgresql-15-postgis-3): {exc}")
+    art = article(1)
+    placed = GroundedIncident(**incident(art.text.split(". ")[0], country="Mali"), grounded=True, latitude=16.27,
+                              longitude=-0.04)  # fmt: skip
+    rec = ArticleRecord(article_id=art.id, title=art.title, link=art.link, status="ok", incidents=[placed],
+                        provenance=Provenance(backend="test", model="m1", schema_hash="s"))  # fmt: skip
+    with open_db(pg_url) as db:
+        assert db.postgis
+        db.write_record(db.register_run(identity()), art, rec)
+        assert db.query("SELECT ST_AsText(geom) AS p FROM incidents") == [{"p": "POINT(-0.04 16.27)"}]
+        assert db.read_records() == [rec]
+    back = tmp_path / "back.db"
+    assert invoke("db", "copy", pg_url, str(back)).exit_code == 0  # the generated column stays behind
+    with open_db(back, create=False) as db:
+        assert db.read_records() == [rec]

@@ -273,6 +273,7 @@ class PgIncidentDB(IncidentDB):
             if not create and "meta" not in tables:
                 raise StoreError(f"no incident database at {self.path} (`extract run --db {self.path}` creates one)")
             self._check_and_migrate()
+            self.postgis = self._ensure_geometry()
         except StoreError:
             self.db.close()
             raise
@@ -306,6 +307,22 @@ class PgIncidentDB(IncidentDB):
                     if statement.strip():
                         self.db.execute(statement)
                 self.db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
+
+    def _ensure_geometry(self) -> bool:
+        """With PostGIS installed in the database (`CREATE EXTENSION postgis`, by its owner), incidents get a `geom`
+        Point (SRID 4326) generated from their latitude and longitude, with a GiST index; without it they keep the
+        plain columns only. Not a numbered migration: the same schema version holds either way. True with PostGIS."""
+        if not self.db.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone():
+            return False
+        if "geom" not in self.db.columns("incidents"):  # type: ignore[attr-defined]
+            with self.transaction():
+                self.db.execute(
+                    "ALTER TABLE incidents ADD COLUMN IF NOT EXISTS geom geometry(Point, 4326) GENERATED ALWAYS AS "
+                    "(CASE WHEN latitude IS NULL OR longitude IS NULL THEN NULL "
+                    "ELSE ST_SetSRID(ST_MakePoint(longitude, latitude), 4326) END) STORED"
+                )  # fmt: skip
+                self.db.execute("CREATE INDEX IF NOT EXISTS idx_incidents_geom ON incidents USING GIST (geom)")
+        return True
 
     @contextlib.contextmanager
     def transaction(self, *, exclusive: bool = True) -> Iterator[None]:

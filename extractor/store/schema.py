@@ -233,4 +233,5 @@ _PG_V1 = (
     )
 )
 PG_MIGRATIONS: dict[int, str] = {1: _PG_V1, 2: _V2, 3: _V3, 4: _V4, 5: _pg(_V5), 6: _pg(_V6), 7: _pg(_V7)}
-PG_COMPUTED = frozenset({"rowid", "search"})  # PostgreSQL-only columns, never copied (they are generated)
+# PostgreSQL-only columns, never copied: generated (geom only where PostGIS is installed: store/pg.py)
+PG_COMPUTED = frozenset({"rowid", "search", "geom"})
