@@ -179,6 +179,10 @@ def test_copy_sqlite_to_postgresql_and_back(tmp_path: Path, pg_url: str) -> None
     with open_db(back, create=False) as db:
         assert db.read_records() == records and db.counts()["judgements"] == 2
         assert [r["article_id"] for r in list_incidents(db, Filters(q="traders"))[0]] == ["a3"]
+    same = invoke("db", "copy", str(tmp_path / "source.db"), str(tmp_path / "." / "source.db"), "--force")
+    assert same.exit_code != 0 and "the same database" in same.output  # never emptied into itself
+    with open_db(tmp_path / "source.db", create=False) as db:
+        assert db.counts() == expected
     assert invoke("db", "copy", str(tmp_path / "source.db"), pg_url, "--force").exit_code == 0
     with open_db(pg_url, create=False) as db:
         assert db.counts() == expected

@@ -176,7 +176,8 @@ class Runtime:
     async def drain(self) -> None:
         """Wait until nothing is queued or claimed (`extract watch --once`) and the events are current."""
         while True:
-            counts = await asyncio.to_thread(lambda: work.queue_counts(self.reader()))
+            run = self.run_id if self.shared else None  # workers of other runs may share the queue
+            counts = await asyncio.to_thread(lambda: work.queue_counts(self.reader(), run))
             if not counts["queued"] and not counts["claimed"] and not self.in_flight:
                 break
             await asyncio.sleep(0.2)

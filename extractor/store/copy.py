@@ -42,7 +42,7 @@ def holds_records(db: IncidentDB) -> bool:
 
 def copy_db(source: str, destination: str, *, force: bool = False) -> dict[str, int]:
     """Copy every table of `source` into `destination` (created when missing); the rows copied per table."""
-    if source == destination:
+    if _same(source, destination):
         raise StoreError("db copy: the source and the destination are the same database")
     with open_db(source, create=False) as src, open_db(destination) as dst:
         if holds_records(dst) and not force:
@@ -72,6 +72,18 @@ def _copy_table(src: IncidentDB, dst: IncidentDB, table: str) -> None:
     rows: list[dict[str, Any]] = src.query(sql)
     for start in range(0, len(rows), _BATCH):
         dst.db[table].insert_all(rows[start : start + _BATCH])  # type: ignore[union-attr]
+
+
+def _same(source: str, destination: str) -> bool:
+    """One database named twice: the same file (however spelled), or the same URL."""
+    from pathlib import Path
+
+    from .pg import is_url, real_url
+
+    if is_url(source) or is_url(destination):
+        return real_url(source) == real_url(destination)
+    a, b = Path(source), Path(destination)
+    return a.resolve() == b.resolve() or (a.exists() and b.exists() and a.samefile(b))
 
 
 def _summary(counts: dict[str, int]) -> str:

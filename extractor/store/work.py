@@ -177,8 +177,10 @@ def attempts_of(db: IncidentDB, item_id: int) -> int:
     return row[0] if row else 0
 
 
-def queue_counts(db: IncidentDB) -> dict[str, int]:
-    """Rows of the queue per state (queued, claimed, done)."""
+def queue_counts(db: IncidentDB, run_id: str | None = None) -> dict[str, int]:
+    """Rows of the queue per state (queued, claimed, done), of one run when given."""
     counts = {"queued": 0, "claimed": 0, "done": 0}
-    counts.update({r["state"]: r["n"] for r in db.query("SELECT state, count(*) AS n FROM work_queue GROUP BY state")})
+    where, params = (" WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
+    counts.update({r["state"]: r["n"] for r in db.query(f"SELECT state, count(*) AS n FROM work_queue{where} "
+                                                        "GROUP BY state", params)})  # fmt: skip
     return counts
