@@ -98,3 +98,27 @@ def test_enqueue_needs_a_database_and_queues_only_what_is_not_stored(tmp_path: P
     assert again.exit_code == 0 and "0 article(s) queued" in again.output  # all stored already: nothing to do
     with open_db(target, create=False) as db:
         assert work.queue_counts(db) == {"queued": 0, "claimed": 0, "done": 0}
+
+
+def test_a_service_on_postgresql_takes_over_only_claims_left_to_go_stale(pg_url: str, tmp_path: Path) -> None:
+    import asyncio
+
+    from tests.conftest import article, identity, make_runtime
+
+    with open_db(pg_url) as db:
+        run_id = db.register_run(identity())
+        work.enqueue(db, run_id, [article(1), article(2)])
+        held = work.claim(db, run_id)  # a live worker elsewhere holds it
+        assert held is not None
+    runtime = make_runtime(tmp_path, db=pg_url)
+    try:
+        assert runtime.shared and runtime.requeued == 0  # not re-queued: its worker may be alive
+    finally:
+        asyncio.run(runtime.close())
+    with open_db(pg_url) as db, db.transaction():
+        db.db.execute("UPDATE work_queue SET claimed_at = '2000-01-01T00:00:00+00:00' WHERE item_id = ?", [held[0]])
+    runtime = make_runtime(tmp_path, db=pg_url)
+    try:
+        assert runtime.requeued == 1  # no heartbeat for longer than the claim timeout: taken over
+    finally:
+        asyncio.run(runtime.close())

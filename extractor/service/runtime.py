@@ -58,8 +58,9 @@ class Runtime:
         self.config = config
         target = str(config.db)
         self.path: str | Path = target if target.startswith(("postgresql://", "postgres://")) else Path(target)
-        self.shared = shared
         self.writer = open_db(self.path)
+        # PostgreSQL is shared by nature: workers elsewhere may hold claims, so `serve` heartbeats and takes over too
+        self.shared = shared or self.writer.shared
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[IncidentDB] = []
@@ -70,7 +71,7 @@ class Runtime:
         )  # fmt: skip
         self.run_id = self.writer.register_run(self.pipeline.identity(), "service")
         # what a killed process left claimed (shared: only claims no live worker heartbeats)
-        self.requeued = (work.requeue_stale(self.writer, config.claim_timeout_s) if shared
+        self.requeued = (work.requeue_stale(self.writer, config.claim_timeout_s) if self.shared
                          else work.requeue_claimed(self.writer))  # fmt: skip
         self._claims: set[int] = set()  # the queue items this process is extracting
         self.done = 0  # records this process stored from the queue

@@ -1,4 +1,6 @@
-"""The embedded incident database (SQLite through sqlite-utils): one file that grows run after run.
+"""The embedded incident database (SQLite through sqlite-utils): one file that grows run after run. A
+`postgresql://` URL opens the same database on PostgreSQL instead (`pg.py`: the same queries through a thin engine
+layer; the few places the engines differ are the methods under "what differs between the engines").
 
 `open_db(path)` creates or migrates the schema (`schema.py`) and refuses, in one line, a file that is not ours, has a
 newer schema, or stays locked. Each article is written in one `BEGIN IMMEDIATE` transaction with its incidents,

@@ -3,7 +3,8 @@
 Pagination is by key (keyset), not by offset: a page ends with the key of its last row and the next page starts
 after it, so pages stay fast deep into a large table and a row written meanwhile is neither skipped nor repeated.
 Incidents are keyed by their row id (writing order), events by their id. `q` searches the articles' full-text
-index (SQLite FTS5, built by the schema) with the words given, every word required.
+index (SQLite FTS5, or PostgreSQL's tsvector column: each engine's `fts_in`) with the words given, every word
+required.
 """
 
 from __future__ import annotations
