@@ -195,7 +195,9 @@ class RunSettings(LLMSettings):
     writes and the pre-filter. One flat set of names for both: the config file's keys and the `EXTRACT_<NAME>`
     variables are the same as ever. `resolve_settings` returns these."""
 
-    db: str | None = None  # `extract run --db`: the incident database to write (SQLite)
+    # `extract run --db`: the incident database to write (an SQLite file, or a postgresql:// URL whose password is
+    # never shown: not in this repr, nor in any message, which shows `store.pg.redact`'s form)
+    db: str | None = Field(default=None, repr=False)
     prefilter: bool = False  # send only articles the cheap relevance check does not rule out
 
 

@@ -434,3 +434,49 @@ def wait_for(condition, what: str, process: subprocess.Popen | None = None) -> N
     if process is not None:
         process.kill()
     raise AssertionError(f"gave up waiting for {what} after {SERVICE_DEADLINE_S} s")
+
+
+# A real PostgreSQL server for the store's second engine (tests/pg_server.py): one per session, a database per test.
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests import pg_server as pg
+
+    given = os.environ.get(pg.URL_ENV)
+    if given:
+        yield given
+        return
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        psycopg = None
+    binaries = pg.server_binaries()
+    if binaries is None or psycopg is None:
+        reason = ("no PostgreSQL server binary (apt-get install postgresql, or set EXTRACT_PG_URL)" if binaries is None
+                  else "psycopg is not installed (pip install -e '.[test]')")  # fmt: skip
+        if os.environ.get(pg.REQUIRE_ENV) == "1":
+            pytest.fail(f"{pg.REQUIRE_ENV}=1 but {reason}")
+        pytest.skip(reason)
+    server = pg.Server(binaries)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: str, request: pytest.FixtureRequest):
+    """The URL of an empty database of its own on the test server."""
+    from tests import pg_server as pg
+
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:50]
+    url = pg.create_database(pg_server, name)
+    yield url
+    pg.drop_database(pg_server, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An incident database target on each engine: an SQLite file, or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "incidents.db")
+    return request.getfixturevalue("pg_url")

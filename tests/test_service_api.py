@@ -23,9 +23,11 @@ from .conftest import AUTH, OTHER_TOKEN, TOKEN, article_json, make_runtime  # no
 OTHER = OTHER_TOKEN
 
 
-@pytest.fixture
-def runtime(tmp_path: Path):
-    made = make_runtime(tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(request: pytest.FixtureRequest, tmp_path: Path):
+    """The service over each engine: an SQLite file, or a database on the test PostgreSQL server."""
+    db = tmp_path / "service.db" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    made = make_runtime(tmp_path, db=db)
     yield made
     asyncio.run(made.close())
 

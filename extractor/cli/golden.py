@@ -16,7 +16,7 @@ app.add_typer(golden_app, name="golden")
 
 @golden_app.command("export")
 def export_command(
-    db: Annotated[Path, typer.Option("--db", help="The incident database holding the judgements.")],
+    db: Annotated[str, typer.Option("--db", help="The incident database holding the judgements (file or URL).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The labels file to write (JSONL).")] = Path("labels.jsonl"),
     articles: Annotated[
         Path | None, typer.Option(help="The judged articles' file (JSONL; default: LABELS.articles.jsonl beside it).")

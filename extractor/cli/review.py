@@ -26,7 +26,7 @@ def review_command(
     golden: Annotated[
         str | None, typer.Option(help="Golden set name or labels .jsonl: show gold versus predicted.")
     ] = None,
-    db: Annotated[Path | None, typer.Option(help="An incident database: its records, texts and events.")] = None,
+    db: Annotated[str | None, typer.Option(help="An incident database (file or URL): its records, texts and events.")] = None,
     title: Annotated[str | None, typer.Option(help="The page title.")] = None,
     compress: Annotated[
         bool | None,

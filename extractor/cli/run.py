@@ -39,10 +39,14 @@ Batch = Annotated[
 ]
 Db = Annotated[
     str | None,
-    typer.Option("--db", help="Write to this incident database (SQLite, config key db) instead of -o: only new "
+    typer.Option("--db", help="Write to this incident database (SQLite file or postgresql:// URL; config key db) "
+                 "instead of -o: only new "
                  "or changed articles are extracted, then events are rebuilt."),
 ]  # fmt: skip
 NoEvents = Annotated[bool, typer.Option("--no-events", help="With --db: do not rebuild the events.")]
+Enqueue = Annotated[
+    bool, typer.Option("--enqueue", help="With --db: queue the new articles for `extract worker` instead of extracting.")
+]
 
 
 @app.command()
@@ -57,6 +61,7 @@ def run(
     batch: Batch = False,
     db: Db = None,
     no_events: NoEvents = False,
+    enqueue: Enqueue = False,
     force: Force = False,
     quiet: Quiet = False,
     *,
@@ -66,7 +71,8 @@ def run(
     from ..runner.run import RunRequest, execute_run
 
     request = RunRequest(feed, llm.setup(), output=output, fmt=fmt, drop_ungrounded=drop_ungrounded, resume=resume,
-                         max_cost=max_cost, batch=batch, db=db, events=not no_events, force=force)  # fmt: skip
+                         max_cost=max_cost, batch=batch, db=db, events=not no_events, force=force,
+                         enqueue=enqueue)  # fmt: skip
     shown = Printed(quiet)
     try:
         outcome = execute_run(request, shown)
@@ -76,8 +82,8 @@ def run(
         raise fail(_stopped(exc, request, shown.output or output), EXIT_FAILED) from None
     except ExtractorError as exc:
         raise fail(str(exc)) from None
-    if batch:
-        return print_submitted(outcome)
+    if batch or enqueue:
+        return print_submitted(outcome) if batch else err.print(f"{outcome.queued} article(s) queued", highlight=False)
     if outcome.summary.failed:
         raise typer.Exit(EXIT_FAILED)
 

@@ -1,8 +1,8 @@
-"""`extract serve` (the HTTP API over an incident database) and `extract watch` (feeds kept extracted, no server)."""
+"""`extract serve` (the HTTP API over an incident database), `extract watch` (feeds kept extracted, no server) and
+`extract worker` (one of several processes working one shared queue)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,10 +10,12 @@ import typer
 from .app import app, err, guarded
 from .options import SettingOptions, with_setting_options
 
-Db = Annotated[Path, typer.Option("--db", help="The incident database (SQLite; created when missing).")]
+Db = Annotated[
+    str, typer.Option("--db", help="The incident database (SQLite file or postgresql:// URL; created when missing).")
+]
 
 
-def _config(db: Path, llm: SettingOptions, **values):
+def _config(db: str, llm: SettingOptions, **values):
     from ..service import ServiceConfig
 
     return ServiceConfig(db=db, settings=llm.settings(), config_file=llm.config, prompt=llm.prompt,
@@ -73,3 +75,29 @@ def watch(
                                         on_ready=_say))  # fmt: skip
     _say(f"{summary.polls} poll(s), {summary.not_modified} unchanged (304), {summary.failed} failed; "
          f"{summary.queued} article(s) queued, {summary.done} extracted")
+
+
+@app.command()
+@with_setting_options
+def worker(
+    db: Db,
+    exit_when_idle: Annotated[
+        bool, typer.Option("--exit-when-idle", help="Exit once nothing is queued or claimed (the events merged).")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Articles this process extracts at once (default: the concurrency).")
+    ] = None,
+    claim_timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds without a heartbeat after which another worker takes a claim over.")
+    ] = 60.0,
+    heartbeat: Annotated[float, typer.Option(min=0.1, help="Seconds between two heartbeats of the claims.")] = 5.0,
+    *,
+    llm: SettingOptions,
+) -> None:
+    """Work the queue of a shared incident database (postgresql://, queued by run --enqueue): claim, extract, store."""
+    from ..service.worker import run_worker
+
+    config = _config(db, llm, no_auth=True, workers=workers, claim_timeout_s=claim_timeout, heartbeat_s=heartbeat)
+    summary = guarded(lambda: run_worker(config, exit_when_idle=exit_when_idle, on_ready=_say))
+    _say(f"{summary.done} article(s) extracted in run {summary.run_id}, {summary.taken_over} claim(s) of stopped "
+         f"workers taken over, {summary.left_queued} left queued")

@@ -11,7 +11,9 @@ from .app import app, err, guarded, settings_of
 from .options import Force, judge_options
 from .tables import print_events
 
-DbPath = Annotated[str, typer.Option("--db", help="The incident database (SQLite) written by `extract run --db`.")]
+DbPath = Annotated[
+    str, typer.Option("--db", help="The incident database (SQLite file or postgresql:// URL) written by `extract run --db`.")
+]
 RunId = Annotated[str | None, typer.Option("--run", help="Run id (default: the database's current run).")]
 
 
@@ -58,3 +60,22 @@ def export(
 
     written = guarded(lambda: export_file(db, what, fmt, output, run_id=run, force=force, stdout=sys.stdout))
     err.print(f"{written} {what} exported" + (f" -> {output}" if output != "-" else ""), highlight=False)
+
+
+db_app = typer.Typer(help="The incident database itself: copy it between SQLite and PostgreSQL.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("copy")
+def db_copy(
+    source: Annotated[str, typer.Argument(help="The database to copy: an SQLite file or a postgresql:// URL.")],
+    destination: Annotated[str, typer.Argument(help="Where to: an SQLite file or a postgresql:// URL (created).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace the records a destination already holds.")] = False,
+) -> None:
+    """Copy an incident database, every table row for row (SQLite <-> PostgreSQL), and check the counts."""
+    from ..store.copy import copy_db
+    from ..store.pg import redact
+
+    counts = guarded(lambda: copy_db(source, destination, force=force))
+    rows = ", ".join(f"{n} {name}" for name, n in counts.items() if n and name != "meta") or "no records"
+    err.print(f"copied to {redact(destination)}: {rows} (counts checked)", highlight=False)

@@ -61,7 +61,7 @@ def add_to_events(db: IncidentDB, run_id: str | None = None, rules: Rules = DEFA
                    [run_id])  # fmt: skip
     shrunk = [r["event_id"] for r in db.query(
         "SELECT e.event_id FROM events e LEFT JOIN event_incidents ei ON ei.run_id = e.run_id AND ei.event_id = "
-        "e.event_id WHERE e.run_id = ? GROUP BY e.event_id HAVING count(ei.incident_id) != e.n_incidents", [run_id])]
+        "e.event_id WHERE e.run_id = ? GROUP BY e.event_id, e.n_incidents HAVING count(ei.incident_id) != e.n_incidents", [run_id])]
     update.new_incidents = len(new)
     if not new and not shrunk:
         return update
@@ -76,8 +76,8 @@ def add_to_events(db: IncidentDB, run_id: str | None = None, rules: Rules = DEFA
         low = (min(i[0] for i in intervals if i) - dt.timedelta(days=NEIGHBOUR_DAYS)).isoformat()
         high = (max(i[1] for i in intervals if i) + dt.timedelta(days=NEIGHBOUR_DAYS)).isoformat()
         near = db.query(
-            "SELECT DISTINCT ei.event_id FROM event_incidents ei JOIN incidents i USING (incident_id) JOIN articles a "
-            "USING (article_id) WHERE ei.run_id = ? AND ((i.date BETWEEN ? AND ?) OR (substr(a.published, 1, 10) "
+            "SELECT DISTINCT ei.event_id FROM event_incidents ei JOIN incidents i ON i.incident_id = ei.incident_id "
+            "JOIN articles a ON a.article_id = i.article_id WHERE ei.run_id = ? AND ((i.date BETWEEN ? AND ?) OR (substr(a.published, 1, 10) "
             "BETWEEN ? AND ?) OR (i.date IS NULL AND a.published IS NULL))",
             [run_id, low, high, low, high],
         )

@@ -20,9 +20,11 @@ def load_database(
     path: str | Path, run_id: str | None = None, *, with_events: bool = True
 ) -> tuple[ReviewSource, list[dict[str, Any]]]:
     """The records of `run_id` (the database's current run by default) with their texts, and its events."""
-    if not Path(path).is_file():
+    url = isinstance(path, str) and path.startswith(("postgresql://", "postgres://"))
+    if not url and not Path(path).is_file():
         raise RunStoreError(f"no incident database {path}")
-    with open_db(path) as db:
+    with open_db(path, create=not url) as db:
+        name = str(db.path) if url else Path(path).name  # a URL as shown: its password redacted
         records = db.read_records(run_id)
         chosen = run_id or db.current_run()
         if not records:
@@ -38,7 +40,7 @@ def load_database(
             if outlet:
                 feeds[record.article_id] = outlet
         events = load_events(db, chosen) if with_events else []
-    source = ReviewSource(label=f"{chosen} ({Path(path).name})", records=records, articles=articles, feeds=feeds)
+    source = ReviewSource(label=f"{chosen} ({name})", records=records, articles=articles, feeds=feeds)
     if with_events and not events:
         source.notes.append("no events stored for this run (`extract events` builds them)")
     return source, [event_row(event, records) for event in events]

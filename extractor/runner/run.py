@@ -79,8 +79,10 @@ class RunRequest:
     resume: bool = False  # keep the output's finished articles; run failed and missing ones
     max_cost: float | None = None  # USD cap on the estimated cost
     batch: bool = False  # submit through the Batch API and return at once
-    db: str | None = None  # an incident database instead of `output` (default: the settings' db)
+    db: str | None = field(default=None, repr=False)  # an incident database instead of `output` (default: the
+    # settings' db); not in the repr: a postgresql:// URL may carry a password
     events: bool = True  # rebuild the events after a database run
+    enqueue: bool = False  # with a database: queue the articles for `extract worker` instead of extracting them
     force: bool = False  # replace `output` even if it is a database or a file of another kind (never the input)
     articles: Iterable[Article] | None = None  # given: read instead of `feed` (which then only names the source)
     backend: Backend | None = None  # given: used instead of the backend of the settings (extractor.testing)
@@ -96,6 +98,7 @@ class RunOutcome:
     run_id: str | None = None  # a database run: its run id
     database: SinkCounts | None = None  # a database run: what was new, updated, retried or unchanged
     events: list[Event] | None = None  # a database run: the rebuilt events (None: not rebuilt)
+    queued: int | None = None  # an --enqueue run: the articles queued for the workers
 
 
 @dataclass
@@ -114,8 +117,12 @@ class _Opened:
 def execute_run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcome:
     """Run `request` end to end (see the module docstring); the synchronous entry, for callers without a loop."""
     hooks = hooks or RunHooks()
+    if request.enqueue and request.batch:
+        raise ConfigError("--enqueue queues the articles for `extract worker`: drop --batch")
     opened = open_run(request, hooks)
     try:
+        if request.enqueue:
+            return _enqueue(opened, hooks)
         if request.batch:
             from .batch import submit_run
 
@@ -126,6 +133,21 @@ def execute_run(request: RunRequest, hooks: RunHooks | None = None) -> RunOutcom
         opened.sink.close()
         opened.prepared.cache.close()
     return _finish(request, opened, summary, hooks)
+
+
+def _enqueue(opened: _Opened, hooks: RunHooks) -> RunOutcome:
+    """--enqueue: the articles the run has not stored (new, changed, failed) queued in the database's work queue,
+    for `extract worker` processes (on this machine or others) to extract."""
+    from ..pipeline.run import RunSummary
+    from ..store import work
+
+    sink = opened.database
+    if sink is None:
+        raise ConfigError("--enqueue needs --db (the database whose queue the workers work)")
+    articles = list(opened.articles)
+    queued = work.enqueue(sink.db, sink.run_id, articles)
+    hooks.database(str(sink.db.path), sink.run_id, sink.counts)
+    return RunOutcome(RunSummary(), opened.output, run_id=sink.run_id, database=sink.counts, queued=queued)
 
 
 def open_run(request: RunRequest, hooks: RunHooks) -> _Opened:

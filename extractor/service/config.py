@@ -43,9 +43,9 @@ def is_loopback(host: str) -> bool:
 
 @dataclass
 class ServiceConfig:
-    """Everything `serve` and `watch` need; `settings` are the extraction settings as the CLI options gave them."""
+    """Everything `serve`, `watch` and `worker` need; `settings` are the extraction settings as the CLI options gave them."""
 
-    db: Path
+    db: str | Path = field(repr=False)  # an SQLite file, or a postgresql:// URL (its password: never shown)
     host: str = "127.0.0.1"
     port: int = 8000
     tokens: tuple[str, ...] = field(default=(), repr=False)  # never shown
@@ -63,6 +63,8 @@ class ServiceConfig:
     max_backoff_s: float = 6 * 3600.0  # the longest wait before a failing feed is tried again
     drain_timeout_s: float = 120.0  # on SIGTERM, how long in-flight articles may take to finish
     tick_s: float = 1.0  # how often the scheduler looks for due feeds
+    claim_timeout_s: float = 60.0  # shared queue (`extract worker`): a claim not heartbeaten this long is taken over
+    heartbeat_s: float = 5.0  # shared queue: how often a worker heartbeats its claims
     settings: dict[str, Any] = field(default_factory=dict)  # extraction settings given on the command line
     config_file: str | None = None
     prompt: str | None = None

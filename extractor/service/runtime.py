@@ -13,6 +13,9 @@
 - Events are updated incrementally (`events.incremental.add_to_events`: only the new incidents and the events they
   could join are clustered again) when the queue runs dry after new records (at most every EVENTS_IDLE_S), at most
   every EVENTS_BUSY_S while it is busy, and once after each start.
+- Shared (`extract worker`, service/worker.py): several processes work one queue; each heartbeats its claims and
+  puts back those of a worker that died, instead of re-queueing every claim on start; events are updated by one
+  worker at a time (`worker.merge_events`).
 - `stop()` (SIGTERM): no new claim and no new fetch; in-flight articles finish (within `drain_timeout_s`); the
   events are left for the next start (an update would hold up the exit; the next one picks up every incident not
   yet in an event).
@@ -23,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
 import sys
 import threading
 import time
@@ -52,10 +56,13 @@ def endpoint_trouble(record: ArticleRecord) -> bool:
 
 
 class Runtime:
-    def __init__(self, config: ServiceConfig, pipeline: Pipeline | None = None) -> None:
+    def __init__(self, config: ServiceConfig, pipeline: Pipeline | None = None, *, shared: bool = False) -> None:
         self.config = config
-        self.path = Path(config.db)
+        target = str(config.db)
+        self.path: str | Path = target if target.startswith(("postgresql://", "postgres://")) else Path(target)
         self.writer = open_db(self.path)
+        # PostgreSQL is shared by nature: workers elsewhere may hold claims, so `serve` heartbeats and takes over too
+        self.shared = shared or self.writer.shared
         self._lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[IncidentDB] = []
@@ -65,7 +72,11 @@ class Runtime:
             no_cache=config.no_cache,
         )  # fmt: skip
         self.run_id = self.writer.register_run(self.pipeline.identity(), "service")
-        self.requeued = work.requeue_claimed(self.writer)  # what a killed process left claimed
+        # what a killed process left claimed (shared: only claims no live worker heartbeats)
+        self.requeued = (work.requeue_stale(self.writer, config.claim_timeout_s) if self.shared
+                         else work.requeue_claimed(self.writer))  # fmt: skip
+        self._claims: set[int] = set()  # the queue items this process is extracting
+        self.done = 0  # records this process stored from the queue
         self.metrics = Metrics(self._queue_depth, lambda: float(self.paused))
         self.n_workers = config.workers or self.pipeline.settings.concurrency
         self.paused_until = 0.0
@@ -119,6 +130,8 @@ class Runtime:
         self._loop = asyncio.get_running_loop()
         self._stopping, self._wake = asyncio.Event(), asyncio.Event()
         self._tasks = [asyncio.create_task(self._worker(n)) for n in range(self.n_workers)]
+        if self.shared:
+            self._tasks.append(asyncio.create_task(self._heartbeat()))
         if scheduler:
             self._tasks.append(asyncio.create_task(self._scheduler()))
 
@@ -166,7 +179,8 @@ class Runtime:
     async def drain(self) -> None:
         """Wait until nothing is queued or claimed (`extract watch --once`) and the events are current."""
         while True:
-            counts = await asyncio.to_thread(lambda: work.queue_counts(self.reader()))
+            run = self.run_id if self.shared else None  # workers of other runs may share the queue
+            counts = await asyncio.to_thread(lambda: work.queue_counts(self.reader(), run))
             if not counts["queued"] and not counts["claimed"] and not self.in_flight:
                 break
             await asyncio.sleep(0.2)
@@ -214,9 +228,28 @@ class Runtime:
                 await self._sleep(self.config.tick_s * 5)
                 continue
             item_id, article = item
-            await self._process(item_id, article)
+            self._claims.add(item_id)
+            try:
+                await self._process(item_id, article)
+            finally:
+                self._claims.discard(item_id)
             if n == 0 and self._events_due(EVENTS_BUSY_S):
                 await self.rebuild_events()
+
+    async def _heartbeat(self) -> None:
+        """Shared queue: this process's claims kept fresh; claims of a dead worker put back (taken over)."""
+        while not self.stopping:
+            try:
+                await self.write(lambda db: work.heartbeat(db, sorted(self._claims)))
+                taken = await self.write(lambda db: work.requeue_stale(db, self.config.claim_timeout_s))
+            except StoreError as exc:
+                log.warning("heartbeat: %s", exc)
+                taken = 0
+            if taken:
+                self.requeued += taken
+                log.warning("%d claim(s) of a stopped worker taken over", taken)
+                self.wake()
+            await self._sleep(self.config.heartbeat_s)
 
     def _events_due(self, gap_s: float) -> bool:
         return self.events_dirty and time.monotonic() - self._events_at >= gap_s
@@ -240,6 +273,7 @@ class Runtime:
         else:
             self._resumed()
         await self.write(lambda db: db.write_record(self.run_id, article, record, queue_item=item_id))
+        self.done += 1
         self.metrics.record(record)
         self.events_dirty = True
 
@@ -253,9 +287,17 @@ class Runtime:
         script = ("import sys; from extractor.events.incremental import add_to_events; "
                   "from extractor.store.database import open_db; db = open_db(sys.argv[1], create=False); "
                   "add_to_events(db, sys.argv[2]); db.close()")  # fmt: skip
+        if self.shared:  # one worker at a time, and only when the events lag behind the records
+            script = "import sys; from extractor.service.worker import merge_events; merge_events(*sys.argv[1:3])"
+        target, env = str(self.path), None
+        if isinstance(self.path, str):  # a URL: its password goes to the child in PGPASSWORD, never in argv
+            from ..store.pg import child_environment
+
+            target, extra = child_environment(str(self.writer.path))
+            env = {**os.environ, **extra}
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", script, str(self.path), self.run_id,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            sys.executable, "-c", script, target, self.run_id,
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE, env=env,
         )  # fmt: skip
         self._rebuilding = process
         try:

@@ -1,5 +1,5 @@
-"""Records in and out: the JSONL/CSV writers, the one reader, resume, the store of evaluation runs, and the SQLite
-incident database (`open_db`) with its record sink."""
+"""Records in and out: the JSONL/CSV writers, the one reader, resume, the store of evaluation runs, and the
+incident database (`open_db`: an SQLite file, or PostgreSQL for a postgresql:// URL) with its record sink."""
 
 from .. import lazy_exports
 

@@ -1,4 +1,6 @@
-"""The embedded incident database (SQLite through sqlite-utils): one file that grows run after run.
+"""The embedded incident database (SQLite through sqlite-utils): one file that grows run after run. A
+`postgresql://` URL opens the same database on PostgreSQL instead (`pg.py`: the same queries through a thin engine
+layer; the few places the engines differ are the methods under "what differs between the engines").
 
 `open_db(path)` creates or migrates the schema (`schema.py`) and refuses, in one line, a file that is not ours, has a
 newer schema, or stays locked. Each article is written in one `BEGIN IMMEDIATE` transaction with its incidents,
@@ -37,7 +39,12 @@ DEFAULT_TIMEOUT = 30.0  # seconds a writer waits for another one before giving u
 
 def open_db(path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> IncidentDB:
     """The incident database at `path`, created (unless `create` is false: readers refuse a missing file) or
-    migrated to the current schema."""
+    migrated to the current schema. A `postgresql://` URL opens the PostgreSQL engine (`store/pg.py`; the
+    `postgres` extra), anything else is an SQLite file."""
+    if isinstance(path, str) and path.startswith(("postgresql://", "postgres://")):
+        from .pg import PgIncidentDB
+
+        return PgIncidentDB(path, timeout=timeout, create=create)
     return IncidentDB(path, timeout=timeout, create=create)
 
 
@@ -64,6 +71,10 @@ def _now() -> str:
 
 class IncidentDB:
     """One open incident database (see the module docstring)."""
+
+    engine = "sqlite"
+    shared = False  # several processes on several machines work one queue (PostgreSQL): claims are heartbeaten
+    skip_locked = ""  # appended to a claim's SELECT (PostgreSQL: FOR UPDATE SKIP LOCKED)
 
     def __init__(self, path: str | Path, *, timeout: float = DEFAULT_TIMEOUT, create: bool = True) -> None:
         self.path = Path(path)
@@ -132,9 +143,10 @@ class IncidentDB:
         return int(row[0]) if row else 0
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, exclusive: bool = True) -> Iterator[None]:
         """One write transaction, taken at once (BEGIN IMMEDIATE): writers queue for the lock instead of failing
-        half-way; a lock held longer than `timeout` is a StoreError. Nothing of the block is kept if it fails."""
+        half-way; a lock held longer than `timeout` is a StoreError. Nothing of the block is kept if it fails.
+        (`exclusive=False` matters to PostgreSQL only: a claim that locks its own rows, not every writer.)"""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -155,6 +167,25 @@ class IncidentDB:
 
     def close(self) -> None:
         self.db.close()
+
+    # -- what differs between the engines (PostgreSQL: store/pg.py) ----------------------------------------------
+
+    def fts_in(self, column: str) -> str:
+        """`column` (an articles rowid) among the articles the full-text query parameter matches."""
+        return f"{column} IN (SELECT rowid FROM {FTS_TABLE}_fts WHERE {FTS_TABLE}_fts MATCH ?)"
+
+    def fts_param(self, words: list[str]) -> str:
+        """The words as this engine's full-text query: each word quoted (no operator can be injected), all required."""
+        return " ".join(f'"{w}"' for w in words)
+
+    def ci_equals(self, column: str) -> str:
+        """`column` equal to a parameter, ignoring case."""
+        return f"{column} = ? COLLATE NOCASE"
+
+    @contextlib.contextmanager
+    def advisory_lock(self, key: int) -> Iterator[None]:
+        """Held by one process at a time across machines (PostgreSQL); SQLite's writers already take turns."""
+        yield
 
     def __enter__(self) -> IncidentDB:  # noqa: PYI034 - Python 3.10 has no typing.Self
         return self
@@ -178,7 +209,7 @@ class IncidentDB:
         return run_id
 
     def _make_current(self, run_id: str) -> None:
-        self.db.execute("UPDATE runs SET is_current = (run_id = ?)", [run_id])
+        self.db.execute("UPDATE runs SET is_current = CASE WHEN run_id = ? THEN 1 ELSE 0 END", [run_id])
         self.db["meta"].upsert({"key": "current_run", "value": run_id}, pk="key")
 
     def set_current(self, run_id: str) -> None:

@@ -3,7 +3,8 @@
 Pagination is by key (keyset), not by offset: a page ends with the key of its last row and the next page starts
 after it, so pages stay fast deep into a large table and a row written meanwhile is neither skipped nor repeated.
 Incidents are keyed by their row id (writing order), events by their id. `q` searches the articles' full-text
-index (SQLite FTS5, built by the schema) with the words given, every word required.
+index (SQLite FTS5, or PostgreSQL's tsvector column: each engine's `fts_in`) with the words given, every word
+required.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 
 from .database import IncidentDB
 from .export import _INCIDENTS
-from .schema import FTS_TABLE
 
 _INCIDENT_COLUMNS = _INCIDENTS.split("SELECT", 1)[1].split("FROM incidents", 1)[0].strip()
 
@@ -30,18 +30,21 @@ class Filters:
     q: str | None = None
 
 
-def fts_query(text: str) -> str | None:
-    """The user's words as an FTS5 query: each word quoted (no operator can be injected), all required."""
-    words = re.findall(r"\w+", text)
-    return " ".join(f'"{w}"' for w in words[:20]) or None
+def fts_query(text: str, db: IncidentDB | None = None) -> str | None:
+    """The user's words as the engine's full-text query (SQLite FTS5 by default): each word quoted (no operator
+    can be injected), all required."""
+    words = re.findall(r"\w+", text)[:20]
+    if not words:
+        return None
+    return db.fts_param(words) if db is not None else " ".join(f'"{w}"' for w in words)
 
 
-def _fts_clause(column: str, q: str | None, params: list[Any]) -> str:
-    match = fts_query(q) if q else None
+def _fts_clause(db: IncidentDB, column: str, q: str | None, params: list[Any]) -> str:
+    match = fts_query(q, db) if q else None
     if not match:
         return ""
     params.append(match)
-    return f" AND {column} IN (SELECT rowid FROM {FTS_TABLE}_fts WHERE {FTS_TABLE}_fts MATCH ?)"
+    return f" AND {db.fts_in(column)}"
 
 
 def list_incidents(
@@ -55,7 +58,7 @@ def list_incidents(
     where = "i.run_id = ? AND i.rowid > ?"
     for column, value in (("i.country", filters.country), ("i.attack_type", filters.attack_type)):
         if value:
-            where += f" AND {column} = ? COLLATE NOCASE"
+            where += f" AND {db.ci_equals(column)}"
             params.append(value)
     if filters.date_from:
         where += " AND i.date >= ?"
@@ -63,7 +66,7 @@ def list_incidents(
     if filters.date_to:
         where += " AND substr(i.date, 1, 10) <= ?"
         params.append(filters.date_to)
-    where += _fts_clause("a.rowid", filters.q, params)
+    where += _fts_clause(db, "a.rowid", filters.q, params)
     params.append(limit + 1)
     rows = db.query(
         f"SELECT i.rowid AS _key, {_INCIDENT_COLUMNS} FROM incidents i JOIN articles a USING (article_id) "
@@ -89,7 +92,7 @@ def list_events(
     where = "e.run_id = ? AND e.event_id > ?"
     for column, value in (("e.country", filters.country), ("e.attack_type", filters.attack_type)):
         if value:
-            where += f" AND {column} = ? COLLATE NOCASE"
+            where += f" AND {db.ci_equals(column)}"
             params.append(value)
     if filters.date_from:
         where += " AND coalesce(e.date_latest, e.date_earliest) >= ?"
@@ -97,11 +100,10 @@ def list_events(
     if filters.date_to:
         where += " AND substr(e.date_earliest, 1, 10) <= ?"
         params.append(filters.date_to)
-    match = fts_query(filters.q) if filters.q else None
+    match = fts_query(filters.q, db) if filters.q else None
     if match:
-        where += (f" AND e.event_id IN (SELECT ei.event_id FROM event_incidents ei JOIN articles a USING (article_id) "
-                  f"WHERE ei.run_id = e.run_id AND a.rowid IN (SELECT rowid FROM {FTS_TABLE}_fts "
-                  f"WHERE {FTS_TABLE}_fts MATCH ?))")  # fmt: skip
+        where += (" AND e.event_id IN (SELECT ei.event_id FROM event_incidents ei JOIN articles a USING (article_id) "
+                  f"WHERE ei.run_id = e.run_id AND {db.fts_in('a.rowid')})")  # fmt: skip
         params.append(match)
     params.append(limit + 1)
     rows = db.query(f"SELECT e.* FROM events e WHERE {where} ORDER BY e.event_id LIMIT ?", params)

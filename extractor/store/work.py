@@ -90,14 +90,14 @@ def record_fetch(db: IncidentDB, feed_id: int, *, at: dt.datetime, next_fetch: d
     with db.transaction():
         db.db.execute(
             "UPDATE feeds SET status = ?, last_fetch = ?, next_fetch = ?, fetches = fetches + 1, "
-            "failures = CASE WHEN ? THEN failures + 1 ELSE 0 END, errors = errors + ?, last_error = ?, "
+            "failures = CASE WHEN ? = 1 THEN failures + 1 ELSE 0 END, errors = errors + ?, last_error = ?, "
             "not_modified = not_modified + ?, articles_seen = articles_seen + ?, "
-            "articles_queued = articles_queued + ?, last_success = CASE WHEN ? THEN last_success ELSE ? END, "
-            "etag = CASE WHEN ? THEN etag ELSE ? END, last_modified = CASE WHEN ? THEN last_modified ELSE ? END "
-            "WHERE feed_id = ?",
-            [status, stamp, now_iso(next_fetch), failed, int(failed), error, int(status == "not_modified"), seen,
-             queued, failed, stamp, failed or status == "not_modified", etag, failed or status == "not_modified",
-             last_modified, feed_id],
+            "articles_queued = articles_queued + ?, last_success = CASE WHEN ? = 1 THEN last_success ELSE ? END, "
+            "etag = CASE WHEN ? = 1 THEN etag ELSE ? END, "
+            "last_modified = CASE WHEN ? = 1 THEN last_modified ELSE ? END WHERE feed_id = ?",
+            [status, stamp, now_iso(next_fetch), int(failed), int(failed), error, int(status == "not_modified"),
+             seen, queued, int(failed), stamp, int(failed or status == "not_modified"), etag,
+             int(failed or status == "not_modified"), last_modified, feed_id],
         )  # fmt: skip
 
 
@@ -127,10 +127,11 @@ def enqueue(db: IncidentDB, run_id: str, articles: list[Article], feed_id: int |
 
 
 def claim(db: IncidentDB, run_id: str) -> tuple[int, Article] | None:
-    """The oldest queued article of `run_id`, now claimed; None when nothing is queued."""
-    with db.transaction():
+    """The oldest queued article of `run_id`, now claimed; None when nothing is queued. On PostgreSQL the row is
+    taken with FOR UPDATE SKIP LOCKED: workers on several machines claim at once, never the same article."""
+    with db.transaction(exclusive=False):
         row = db.db.execute("SELECT item_id, article FROM work_queue WHERE state = 'queued' AND run_id = ? "
-                            "ORDER BY item_id LIMIT 1", [run_id]).fetchone()  # fmt: skip
+                            f"ORDER BY item_id LIMIT 1{db.skip_locked}", [run_id]).fetchone()  # fmt: skip
         if row is None:
             return None
         db.db.execute("UPDATE work_queue SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 "
@@ -175,13 +176,33 @@ def requeue_claimed(db: IncidentDB) -> int:
                              "WHERE state = 'claimed'").rowcount  # fmt: skip
 
 
+def heartbeat(db: IncidentDB, item_ids: list[int]) -> int:
+    """A live worker's claims: their `claimed_at` set to now, so no other worker takes them over. How many."""
+    if not item_ids:
+        return 0
+    with db.transaction(exclusive=False):
+        return db.db.execute(f"UPDATE work_queue SET claimed_at = ? WHERE state = 'claimed' AND item_id IN "
+                             f"({', '.join('?' for _ in item_ids)})", [now_iso(), *item_ids]).rowcount  # fmt: skip
+
+
+def requeue_stale(db: IncidentDB, older_than_s: float) -> int:
+    """Claims whose worker stopped heartbeating `older_than_s` seconds ago (it died) go back to the queue, their
+    attempt not counted. Returns how many."""
+    cutoff = now_iso(dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=older_than_s))
+    with db.transaction(exclusive=False):
+        return db.db.execute("UPDATE work_queue SET state = 'queued', attempts = max(attempts - 1, 0) "
+                             "WHERE state = 'claimed' AND claimed_at < ?", [cutoff]).rowcount  # fmt: skip
+
+
 def attempts_of(db: IncidentDB, item_id: int) -> int:
     row = db.db.execute("SELECT attempts FROM work_queue WHERE item_id = ?", [item_id]).fetchone()
     return row[0] if row else 0
 
 
-def queue_counts(db: IncidentDB) -> dict[str, int]:
-    """Rows of the queue per state (queued, claimed, done)."""
+def queue_counts(db: IncidentDB, run_id: str | None = None) -> dict[str, int]:
+    """Rows of the queue per state (queued, claimed, done), of one run when given."""
     counts = {"queued": 0, "claimed": 0, "done": 0}
-    counts.update({r["state"]: r["n"] for r in db.query("SELECT state, count(*) AS n FROM work_queue GROUP BY state")})
+    where, params = (" WHERE run_id = ?", [run_id]) if run_id is not None else ("", [])
+    counts.update({r["state"]: r["n"] for r in db.query(f"SELECT state, count(*) AS n FROM work_queue{where} "
+                                                        "GROUP BY state", params)})  # fmt: skip
     return counts
