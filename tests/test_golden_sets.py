@@ -90,3 +90,17 @@ def test_stratified_split_alternates_within_each_stratum():
     assert Counter(v for k, v in split.items() if k.startswith("a")) == {"dev": 3, "test": 2}
     assert Counter(v for k, v in split.items() if k.startswith("b")) == {"dev": 1, "test": 1}
     assert split == stratified_split(dict(reversed(list({f"a{i}": "x" for i in range(5)}.items()))) | {"b0": "y", "b1": "y"})
+
+
+def test_a_labels_file_of_the_test_half_only_is_held_out(tmp_path):
+    news = named_sets()["news-test"]
+    rows = [json.loads(line) for line in news.labels.read_text().splitlines()]
+    test_rows = [r for r in rows if r.get("split") == "test"][:3]
+    dev_rows = [r for r in rows if r.get("split") == "dev"][:1]
+    sample = tmp_path / "test-sample.jsonl"
+    sample.write_text("".join(json.dumps(r) + "\n" for r in test_rows))
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in test_rows + dev_rows))
+    feed = str(news.feeds[0])
+    assert golden_set(str(sample), feed).development is False  # scored as test, never as development
+    assert golden_set(str(mixed), feed).development is True

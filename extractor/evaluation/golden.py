@@ -93,7 +93,16 @@ def golden_set(ref: str, feed: str | None = None) -> GoldenSet:
         raise GoldenError(f"no golden set {ref!r} (named sets: {', '.join(sets)}; or a labels .jsonl file)")
     if path.resolve() == DEFAULT_PATH.resolve() and feed is None:
         return sets["seed"]
-    return GoldenSet(path.stem, path, (Path(feed) if feed else GOLDEN_FEED,))
+    return GoldenSet(path.stem, path, (Path(feed) if feed else GOLDEN_FEED,), development=not _held_out(path))
+
+
+def _held_out(path: Path) -> bool:
+    """A labels file all of whose labels belong to the test half (a sample of news-test, say) is held out: its
+    scores are reported as test, never development."""
+    if not path.is_file():
+        return False
+    splits = {label.split for label in load_golden(path).values()}
+    return splits == {"test"}
 
 
 def recorded_set(golden_set_ref: str | None, split: str | None, label: str) -> GoldenSet | None:
