@@ -63,6 +63,9 @@ EVENT_COLUMNS = ("run_id", "event_id", "date_earliest", "date_latest", "time_pre
                  "n_sources", "n_outlets", "first_published", "last_published", "figures", "claims",
                  "updated_at")  # fmt: skip
 LINK_COLUMNS = ("run_id", "event_id", "incident_id", "article_id")
+# the order a chunk is written in (each table's foreign keys point to the ones before)
+_TABLES = (("articles", ARTICLE_COLUMNS), ("extractions", EXTRACTION_COLUMNS), ("incidents", INCIDENT_COLUMNS),
+           ("events", EVENT_COLUMNS), ("event_incidents", LINK_COLUMNS))  # fmt: skip
 
 
 # -- the synthetic store ----------------------------------------------------------------------------------------------
@@ -175,10 +178,6 @@ def load_sqlite(path: Path, n: int, seed: int) -> None:
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
-
-
-_TABLES = (("articles", ARTICLE_COLUMNS), ("extractions", EXTRACTION_COLUMNS), ("incidents", INCIDENT_COLUMNS),
-           ("events", EVENT_COLUMNS), ("event_incidents", LINK_COLUMNS))  # fmt: skip
 
 
 def load_postgresql(url: str, n: int, seed: int) -> None:
