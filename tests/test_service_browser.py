@@ -84,7 +84,7 @@ def test_mark_one_wrong_flag_one_missed_and_golden_export_holds_both(service, pa
     expect(page.locator("#judge-status")).to_contain_text("refused (401)")  # the token is checked
     page.fill("#judge-token", TOKEN)
     card = page.locator("#cards .card[data-n='0']")
-    card.locator("select").select_option("not_an_incident")
+    card.locator("select.judge-reason").select_option("not_an_incident")
     card.locator("button[data-v='wrong']").click()
     expect(page.locator("#judge-status")).to_have_text("saved: wrong")
     sentence = page.evaluate(SELECT_LAST_SENTENCE)
@@ -105,3 +105,30 @@ def test_mark_one_wrong_flag_one_missed_and_golden_export_holds_both(service, pa
     assert gold.article_id == article_id
     assert [i.summary for i in gold.incidents[:-1]] == [i["summary"] for i in kept]  # incident 0 dropped
     assert gold.incidents[-1].evidence == [sentence]  # the missed one added
+
+
+def test_correct_a_field_from_the_page_and_golden_export_applies_it(service, page, tmp_path: Path) -> None:
+    base, db = service
+    page.goto(f"{base}/review")
+    page.click("#list li:has-text('Six Killed, 13 Wounded in Kabul')")
+    card = page.locator("#cards .card[data-n='0']")
+    expect(card.locator(".judge")).to_be_visible()
+    page.fill("#judge-token", TOKEN)
+    page.fill("#judge-who", "dana")
+    card.locator("select.judge-field").select_option("killed")
+    card.locator("input.judge-value").fill("7-9")
+    card.locator("button[data-v='corrected']").click()
+    expect(page.locator("#judge-status")).to_have_text("saved: corrected")
+    card.locator("select.judge-field").select_option("wounded")
+    card.locator("input.judge-value").fill("many")  # not a count: refused with the reason, nothing stored
+    card.locator("button[data-v='corrected']").click()
+    expect(page.locator("#judge-status")).to_contain_text("refused (")
+
+    judgements = httpx.get(f"{base}/v1/judgements", headers=AUTH, timeout=10).json()["items"]
+    assert [(j["verdict"], j["field"], j["value"], j["reviewer"]) for j in judgements] == [
+        ("corrected", "killed", {"min": 7, "max": 9}, "dana")]  # fmt: skip
+    labels = tmp_path / "labels.jsonl"
+    result = CliRunner().invoke(app, ["golden", "export", "--db", str(db), "-o", str(labels)])
+    assert result.exit_code == 0, result.output
+    (gold,) = [GoldArticle.model_validate_json(line) for line in labels.read_text().splitlines()]
+    assert (gold.incidents[0].killed.min, gold.incidents[0].killed.max) == (7, 9)
