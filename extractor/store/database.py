@@ -110,14 +110,27 @@ class IncidentDB:
             return f"{self.path} is not an incident database (not SQLite: {message})"
         return f"database {self.path}: {message}"
 
-    def _check_and_migrate(self) -> None:
-        tables = set(self.db.table_names())
-        if tables and "meta" not in tables:
-            raise StoreError(f"{self.path} is an SQLite file but not an incident database (tables: "
-                             f"{', '.join(sorted(tables)[:5])})")  # fmt: skip
+    ENGINE = "an SQLite file"  # what the file is when it is not ours, in the refusal
+    MIGRATION_SQL = MIGRATIONS
+
+    def _prepare(self) -> None:
+        """The connection's settings, before the schema is read."""
         self.db.execute("PRAGMA foreign_keys = ON")
         if str(self.path) != ":memory:":
             self.db.execute("PRAGMA journal_mode = WAL")  # readers (Datasette) never block the writer
+
+    def _migrated(self, target: int) -> None:
+        """What a migration to `target` needs beyond its SQL (SQLite: the full-text index with version 1)."""
+        if target == 1:
+            self.db[FTS_TABLE].enable_fts(FTS_COLUMNS, create_triggers=True)
+
+    def _check_and_migrate(self) -> None:
+        """Refuse a database that is not ours or is newer; migrate an older one (once, under the write lock)."""
+        tables = set(self.db.table_names())
+        if tables and "meta" not in tables:
+            raise StoreError(f"{self.path} is {self.ENGINE} but not an incident database (tables: "
+                             f"{', '.join(sorted(tables)[:5])})")  # fmt: skip
+        self._prepare()
         version = self._version()
         if version > SCHEMA_VERSION:
             raise StoreError(f"{self.path} has schema version {version}, newer than this program's {SCHEMA_VERSION}; "
@@ -129,11 +142,10 @@ class IncidentDB:
             if version == 0 and set(self.db.table_names()) - {"meta"}:
                 raise StoreError(f"{self.path} is not an incident database")
             for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[target].split(";\n"):
+                for statement in self.MIGRATION_SQL[target].split(";\n"):
                     if statement.strip():
                         self.db.execute(statement)
-                if target == 1:
-                    self.db[FTS_TABLE].enable_fts(FTS_COLUMNS, create_triggers=True)
+                self._migrated(target)
                 self.db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
 
     def _version(self) -> int:

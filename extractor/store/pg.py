@@ -244,7 +244,7 @@ class Table:
 # -- the incident database on PostgreSQL ------------------------------------------------------------------------------
 
 from .database import DEFAULT_TIMEOUT, IncidentDB  # noqa: E402  (database.py imports this module lazily)
-from .schema import PG_MIGRATIONS, SCHEMA_VERSION  # noqa: E402
+from .schema import PG_MIGRATIONS  # noqa: E402
 
 
 class PgIncidentDB(IncidentDB):
@@ -287,26 +287,14 @@ class PgIncidentDB(IncidentDB):
     def _explain(self, exc: BaseException) -> str:  # type: ignore[override]
         return f"database {self.path}: {scrub(str(exc), self.url)}"
 
-    def _check_and_migrate(self) -> None:
-        tables = set(self.db.table_names())
-        if tables and "meta" not in tables:
-            raise StoreError(f"{self.path} is a PostgreSQL database but not an incident database (tables: "
-                             f"{', '.join(sorted(tables)[:5])})")  # fmt: skip
-        version = self._version()
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"{self.path} has schema version {version}, newer than this program's {SCHEMA_VERSION}; "
-                             "upgrade incident-extractor")  # fmt: skip
-        if version == SCHEMA_VERSION:
-            return
-        with self.transaction():  # the advisory lock: two workers starting at once migrate once
-            version = self._version()
-            if version == 0 and set(self.db.table_names()) - {"meta"}:
-                raise StoreError(f"{self.path} is not an incident database")
-            for target in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in PG_MIGRATIONS[target].split(";\n"):
-                    if statement.strip():
-                        self.db.execute(statement)
-                self.db["meta"].upsert({"key": "schema_version", "value": str(target)}, pk="key")
+    ENGINE = "a PostgreSQL database"
+    MIGRATION_SQL = PG_MIGRATIONS  # run inside the transaction's advisory lock: two workers starting at once migrate once
+
+    def _prepare(self) -> None:
+        pass
+
+    def _migrated(self, target: int) -> None:
+        pass  # the full-text column is in the DDL
 
     def _ensure_geometry(self) -> bool:
         """With PostGIS installed in the database (`CREATE EXTENSION postgis`, by its owner), incidents get a `geom`
