@@ -112,33 +112,16 @@ class RulesThenModel(StrategyBackend):
         return result
 
 
-class SimilarExamples:
+class SimilarExamples(StrategyBackend):
     """A strategy whose few-shot examples are the development articles most like the one extracted: the base
-    strategy's backend, named for its strategy in the identity (the pool's hash is in the client's identity)."""
+    strategy's backend (`llm` here), named for its strategy in the identity (the pool's hash is in the client's)."""
 
     def __init__(self, backend: Any, strategy: str) -> None:
-        self.backend = backend
+        super().__init__(backend)
         self.strategy = strategy
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.backend, name)
-
-    @property
-    def budget(self) -> Any:
-        return self.backend.budget
-
-    @budget.setter
-    def budget(self, value: Any) -> None:
-        self.backend.budget = value
-
-    def cache_identity(self) -> dict[str, Any]:
-        return self.backend.cache_identity() | {"strategy": self.strategy, "steps": steps_hash()}
-
     async def extract(self, article: Article) -> BackendResult:
-        return await self.backend.extract(article)
-
-    async def aclose(self) -> None:
-        await self.backend.aclose()
+        return await self.llm.extract(article)
 
 
 def excerpts(text: str, candidates: list[Incident], lead_chars: int = LEAD_CHARS) -> str:
