@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import lexicon
 
@@ -72,8 +73,15 @@ def _site(phrase: str) -> Site | None:
     return Site(name, types) if types else None  # an untyped "base" or "centre" cannot be told apart
 
 
-def attacked_sites(sentence: str) -> list[Site]:
+_ANY_FACILITY = re.compile(_FACILITY, re.IGNORECASE)  # no site phrase without one: most sentences stop here
+_ANY_PHRASE = re.compile(_PHRASE, re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)  # the split, the figures and the targets ask about the same sentences of an article
+def attacked_sites(sentence: str) -> tuple[Site, ...]:
     """The typed facilities a sentence names as attacked, in order ("A and B were targeted" gives both)."""
+    if not _ANY_FACILITY.search(sentence):
+        return ()
     found: list[tuple[int, str]] = []
     for match in _ACTIVE.finditer(sentence):
         found.append((match.start("site"), match.group("site")))
@@ -85,13 +93,14 @@ def attacked_sites(sentence: str) -> list[Site]:
         if match.group("site"):
             found.append((match.start("site"), match.group("site")))
     sites = [_site(phrase) for _, phrase in sorted(found)]
-    return [s for s in sites if s is not None]
+    return tuple(s for s in sites if s is not None)
 
 
 def named_types(sentence: str) -> frozenset[str]:
     """The target types of every facility a sentence names, attacked or not ("fighting at the school")."""
-    pattern = re.compile(_PHRASE, re.IGNORECASE)
-    return frozenset().union(*(s.types for m in pattern.finditer(sentence) if (s := _site(m.group("site")))))
+    if not _ANY_FACILITY.search(sentence):
+        return frozenset()
+    return frozenset().union(*(s.types for m in _ANY_PHRASE.finditer(sentence) if (s := _site(m.group("site")))))
 
 
 def distinct(sites: list[Site]) -> list[list[Site]]:
