@@ -307,11 +307,11 @@ def _split_sites(draft: _Draft) -> list[_Draft]:
     if len(groups) < 2:
         return [draft]
     kinds = [frozenset().union(*(s.types for s in group)) for group in groups]
+    named = [(s, sites.named_types(s.text) | frozenset().union(*(x.types for x in sites.attacked_sites(s.text))))
+             for s in draft.read]  # fmt: skip
     parts = []
     for n, (group, own) in enumerate(zip(groups, kinds)):
         others = frozenset().union(*(k for m, k in enumerate(kinds) if m != n))
-        named = [(s, sites.named_types(s.text) | frozenset().union(*(x.types for x in sites.attacked_sites(s.text))))
-                 for s in draft.read]  # fmt: skip
         alone = [s for s, types in named if types & own and not types & others]
         shared = [s for s, types in named if types & own and types & others]
         part = _Draft(
