@@ -9,10 +9,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from ..store.runs import DEFAULT_RUNS_DIR
 from .app import Shown, app, guarded, out
 from .evaluate import check_threshold
-from .options import AsJson, FailUnder, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
+from .options import DEFAULT_RUNS_DIR, AsJson, FailUnder, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .tables import print_scores, print_summary, types_table
 
 bench_app = typer.Typer(help="Run and score a public benchmark.", no_args_is_help=True)

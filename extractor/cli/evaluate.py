@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from ..store.runs import DEFAULT_RUNS_DIR
 from .app import EXIT_FAILED, Shown, app, err, fail, guarded, out
-from .options import AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
+from .options import DEFAULT_RUNS_DIR, AsJson, FailUnder, Golden, Quiet, RunName, RunsDir, SettingOptions, with_setting_options
 from .tables import print_cluster_scores, print_comparison, print_scores, print_sets, print_summary
 
 if TYPE_CHECKING:

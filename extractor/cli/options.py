@@ -142,6 +142,9 @@ Golden = Annotated[
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
 FailUnder = Annotated[float | None, typer.Option(help="Exit 1 when the all-incidents F1 is below this (0-1), for CI.")]
+# store.runs.DEFAULT_RUNS_DIR (tests/test_cli_startup.py checks they agree): defined here too, so that building the
+# commands for `extract --help` does not import the run store and with it pydantic.
+DEFAULT_RUNS_DIR = Path("runs")
 RunsDir = Annotated[Path, typer.Option(help="Folder of stored evaluation runs.")]
 RunName = Annotated[Optional[str], typer.Option(help="Run id (default: time-model-prompt).")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]

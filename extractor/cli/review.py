@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from ..store.runs import DEFAULT_RUNS_DIR
 from .app import app, err, guarded
-from .options import Force, RunsDir
+from .options import DEFAULT_RUNS_DIR, Force, RunsDir
 
 
 @app.command("review")

@@ -21,7 +21,6 @@ KeyboardInterrupt passes through, after `finished`.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import chain
@@ -222,6 +221,8 @@ def _extract(request: RunRequest, opened: _Opened, hooks: RunHooks) -> RunSummar
         prefilter=opened.prepared.settings.prefilter, on_record=hooks.record,
     )  # fmt: skip
     try:
+        import asyncio  # here, not at the top: `extract --help` imports this module for RunHooks
+
         asyncio.run(work)
     finally:
         hooks.finished(summary, opened.output)
