@@ -7,6 +7,7 @@ import asyncio
 import hashlib
 import json
 import time
+from dataclasses import dataclass
 
 from ..backend import Backend, capability
 from ..errors import BackendError, ExtractionFailed, scrub
@@ -73,20 +74,8 @@ def _checked_record(
     """The record of an answered article: dates resolved, types and figures checked, quotes grounded, the
     relevance post-check, places."""
     result = extracted.result
-    resolved, notes = resolve_relative_dates(result.incidents, article.published)
-    typed, type_fixes = check_types(resolved, article.text, article.title)
-    checked, figure_fixes = check_figures(typed, article.text, article.title)
-    corrections = [t + f for t, f in zip(type_fixes, figure_fixes)]
-    incidents = [
-        incident.model_copy(update={"corrections": fixes}) if fixes else incident
-        for incident, fixes in zip(ground(checked, article.text), corrections)
-    ]
-    notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
-    relevant, dropped_notes = check_relevance(incidents, article.text, article.title, article.published)
-    notes += dropped_notes
-    relevant = place_incidents(relevant, article)  # canonical country and region, coordinates
-    relevant, date_notes = date_incidents(relevant, article.published)  # every incident dated, with its precision
-    notes += date_notes
+    checked = check_incidents(result.incidents, article)
+    relevant, notes = checked.incidents, checked.notes
     kept = [i for i in relevant if i.grounded] if drop_ungrounded else relevant
     return _record(
         article,
@@ -98,9 +87,39 @@ def _checked_record(
         windows=(extracted.windows, extracted.capped),
         incidents=kept,
         dropped=len(relevant) - len(kept),
-        irrelevant=len(incidents) - len(relevant),
+        irrelevant=checked.irrelevant,
         notes=notes,
     )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What the checks after extraction make of a backend's incidents."""
+
+    incidents: list
+    notes: list[str]
+    irrelevant: int  # incidents the relevance post-check dropped
+
+
+def check_incidents(incidents: list, article: Article) -> Checked:
+    """Every check an answer goes through, whatever the backend: relative dates resolved, types and figures checked
+    against the text, quotes grounded, the relevance post-check, places and dates. Pure CPU work on the article;
+    `bench/replay_postchecks.py` runs stored predictions through it again."""
+    resolved, notes = resolve_relative_dates(incidents, article.published)
+    typed, type_fixes = check_types(resolved, article.text, article.title)
+    checked, figure_fixes = check_figures(typed, article.text, article.title)
+    corrections = [t + f for t, f in zip(type_fixes, figure_fixes)]
+    grounded = [
+        incident.model_copy(update={"corrections": fixes}) if fixes else incident
+        for incident, fixes in zip(ground(checked, article.text, article.title), corrections)
+    ]
+    notes += [f"incident {n}: {fix}" for n, fixes in enumerate(corrections) for fix in fixes]
+    relevant, dropped_notes = check_relevance(grounded, article.text, article.title, article.published)
+    notes += dropped_notes
+    relevant = place_incidents(relevant, article)  # canonical country and region, coordinates
+    relevant, date_notes = date_incidents(relevant, article.published)  # every incident dated, with its precision
+    notes += date_notes
+    return Checked(relevant, notes, len(grounded) - len(relevant))
 
 
 def run_identity(backend: Backend) -> dict[str, str | None]:
