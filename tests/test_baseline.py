@@ -38,7 +38,7 @@ def test_output_round_trips_through_the_schema(extracted):
 def test_evidence_is_verbatim(extracted):
     for article, incidents in extracted:
         for incident in incidents:
-            assert all(quote in article.text for quote in incident.evidence)
+            assert all(quote in article.text or quote == article.title for quote in incident.evidence)
 
 
 def test_finds_incidents_in_most_articles(extracted):
@@ -91,6 +91,19 @@ def test_backend_identity_and_result():
         ("killing at least 20 people and two children", {"killed": (22, None)}),
         ("killing five soldiers and two attackers", {"killed": (5, 5)}),  # attackers are not victims
         ("killing 11 soldiers and injuring a child", {"killed": (11, 11), "wounded": (1, 1)}),
+        # a number before the verb that counts attacks, weapons or the attackers is no victim count
+        ("two suicide bombings killed over 48 people in Kabul", {"killed": (48, None)}),
+        ("three airstrikes killed 20 civilians", {"killed": (20, 20)}),
+        ("Two gunmen killed 5 villagers", {"killed": (5, 5)}),
+        ("two attackers were killed", {"perpetrators_killed": (2, 2)}),
+        # one victim named or described, no number
+        ("the mayor was shot dead outside his home", {"killed": (1, 1)}),
+        ("GUERRILLAS KILLED THE JUDGE IN MEDELLIN", {"killed": (1, 1)}),
+        ("the assassination of the minister shocked the country", {"killed": (1, 1)}),
+        ("an assassination attempt on the judge failed", {}),
+        ("the kidnapped leader was found dead", {"killed": (1, 1)}),
+        ("a terrorist was killed", {"perpetrators_killed": (1, 1)}),
+        ("gunmen killed the soldiers and fled", {}),
     ],
 )
 def test_casualties(sentence, expected):
@@ -165,6 +178,51 @@ def test_find_groups_spans_and_acronym_case():
     found = find_groups(text)
     assert [g for g, _, _ in found] == ["al-Shabaab", "PKK", "PKK", "Islamic State"]
     assert [text[s:e] for _, s, e in found][:2] == ["al-Shabaab", "Kurdistan Workers’ Party"]
+
+
+def test_an_acronym_that_is_a_word_is_the_word_in_all_capitals_text():
+    assert find_groups("THE ARMY IS FIGHTING IN THE NORTH, THE FMLN SAID.") == [("FMLN", 39, 43)]
+    assert [g for g, _, _ in find_groups("Militants of IS attacked the town.")] == ["Islamic State"]
+
+
+def test_latin_american_groups_of_the_muc4_development_keys():
+    text = "THE FARABUNDO MARTI NATIONAL LIBERATION FRONT AND SENDERO LUMINOSO; THE ARMY OF NATIONAL LIBERATION"
+    assert [g for g, _, _ in find_groups(text)] == ["FMLN", "Shining Path", "ELN"]
+
+
+def _headline_article(title: str, text: str) -> Article:
+    return Article(id="h", title=title, text=text, published=dt.datetime(2026, 2, 17, 19, tzinfo=dt.timezone.utc))
+
+
+def test_the_headline_is_read_when_the_text_leaves_out_the_act():
+    article = _headline_article(
+        "Pentagon conducts strikes on three more alleged drug boats, killing 11",
+        "Three new strikes against alleged South American drug boats come as the Pentagon pulls its warships back.",
+    )
+    (incident,) = extract_incidents(article)
+    assert incident.killed == Count(min=11, max=11)
+    assert incident.evidence == [article.title]
+
+
+def test_the_bodys_figure_wins_and_a_headline_total_of_several_attacks_is_nobodys():
+    one = _headline_article(
+        "Gunmen kill 12 in Nigeria",
+        "Gunmen killed nine villagers in Zamfara State on Sunday, police said. Three more died in hospital later.",
+    )
+    assert [i.killed for i in extract_incidents(one)] == [Count(min=9, max=9)]
+    several = _headline_article(
+        "At least 12 soldiers killed in Niger attacks",
+        "On Sunday, gunmen killed five soldiers in Tillaberi region. On Monday, seven soldiers were killed by a "
+        "roadside bomb in Diffa region.",
+    )
+    assert [i.killed for i in extract_incidents(several)] == [Count(min=5, max=5), Count(min=7, max=7)]
+
+
+def test_a_title_that_opens_the_text_is_not_read_twice():
+    text = "GUNMEN KILLED FIVE PEASANTS IN AYACUCHO TODAY, THE ARMY REPORTED."
+    article = _headline_article("GUNMEN KILLED FIVE PEASANTS IN AYACUCHO TODAY", text)
+    (incident,) = extract_incidents(article)
+    assert incident.evidence == [text]
 
 
 def test_places_come_from_the_gazetteer():

@@ -69,3 +69,13 @@ def test_budget_cuts_at_a_paragraph_boundary() -> None:
     assert text == ARTICLE.split("\n\n")[0]
     assert "truncated" in warning
     assert fit_budget(ARTICLE, 10_000) == (ARTICLE, None)
+
+
+def test_a_quote_from_the_headline_is_grounded():
+    title = "Strikes on three boats kill 11 people, U.S. military says"
+    text = "The U.S. military said Tuesday that it carried out strikes on three boats."
+    quoted = Incident(**incident(title))
+    (with_title,) = ground([quoted], text, title)
+    (without,) = ground([quoted], text)
+    assert with_title.grounded and not with_title.ungrounded_quotes
+    assert not without.grounded and without.ungrounded_quotes == [title]

@@ -49,6 +49,35 @@ _MORE_VICTIMS = re.compile(
     r"guards?|teachers?|pupils?|relatives?)\b",
     re.IGNORECASE,
 )
+# What a number before the verb counts when it is no victim: attacks and weapons ("two suicide bombings killed over
+# 48 people", "three airstrikes killed 20").
+_EVENT_NOUNS = re.compile(
+    r"\b(?:attacks?|bombings?|blasts?|explosions?|(?:air|drone )?strikes?|airstrikes?|raids?|ambushes|shootings?|"
+    r"incidents?|assaults?|bombs?|grenades?|rockets?|shells?|missiles?|drones?|mortars?|devices?|IEDs?|"
+    r"vehicles?|cars?|trucks?|boats?|operations?|clashes)\s*$",
+    re.IGNORECASE,
+)
+# One named or described victim, with no number ("the mayor was shot dead", "gunmen killed the judge", "the
+# assassination of the minister", "X was found dead"): one killed (the MUC-4 development keys count them).
+_PERSON = (
+    r"(?:man|woman|boy|girl|child|baby|soldier|policeman|police officer|officer|civilian|person|mayor|judge|"
+    r"governor|journalist|reporter|priest|nun|bishop|leader|official|councilman|councilor|councillor|lawyer|"
+    r"student|teacher|farmer|businessman|businesswoman|driver|guard|minister|deputy|senator|congressman|diplomat|"
+    r"ambassador|commander|general|colonel|major|captain|lieutenant|sergeant|corporal|private|peasant|worker|"
+    r"activist|candidate|president|director|chief|employee|citizen|resident|villager|member|doctor|nurse|"
+    r"trader|merchant|pilot|prosecutor|magistrate|sheriff|trooper|agent|ranger|chairman|secretary|legislator|"
+    r"lawmaker|politician|cleric|imam|pastor|rabbi|monk|tourist|engineer|contractor|aid worker|volunteer|"
+    r"husband|wife|son|daughter|father|mother|brother|sister)"
+)
+_ONE_KILLED = re.compile(
+    rf"\b(?:the|a|an|one|another)\s+(?:[\w’'-]+\s+){{0,3}}?{_PERSON}\b[^.;]{{0,60}}?\b(?:was|has been|had been|is)\s+"
+    r"(?:\w+\s+)?(?:shot dead|killed|murdered|assassinated|slain|found dead|beheaded|executed|stabbed to death)\b|"
+    rf"\b(?:killed|killing|murdered|murdering|assassinated|assassinating|shot dead|shot and killed|beheaded)\s+"
+    rf"(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?{_PERSON}\b(?!\s*(?:s\b|and\b))|"
+    r"\bassassination of\b|\bwas found dead\b",
+    re.IGNORECASE,
+)
+_ATTEMPT = re.compile(r"\b(?:attempt(?:ed)?|tried|try|plot|survived|escaped|failed)\b", re.IGNORECASE)
 _TOLL = re.compile(rf"\bdeath toll\s+(?:\w+\s+){{0,3}}?(?:to|of|at)\s+(?P<count>{COUNT})\b", re.IGNORECASE)
 _AMBIGUOUS = re.compile(r"\b(?:killed|dead) or (?:wounded|injured)\b|\bcasualties\b", re.IGNORECASE)
 
@@ -76,6 +105,10 @@ def casualties(sentence: str) -> dict[str, Count]:
             if count is None:
                 continue
             field = _VERB[match.group("verb").lower()]
+            if pattern is _NUMBER_FIRST and (
+                _EVENT_NOUNS.search(match.group("noun")) or _VERB_FIRST.match(sentence, match.start("verb"))
+            ):
+                continue  # "two bombings killed 48", "two gunmen killed 5 villagers": the number is no victim's
             if field == "killed" and _PERPETRATOR_NOUNS.search(match.group("noun")):
                 field = "perpetrators_killed"
             elif pattern is _VERB_FIRST:
@@ -84,6 +117,11 @@ def casualties(sentence: str) -> dict[str, Count]:
     for match in _TOLL.finditer(sentence):
         if (count := parse_count(match.group("count"))) is not None:
             found.append((match.start(), "killed", count))
+    if not any(field == "killed" for _, field, _ in found) and not _ATTEMPT.search(sentence):
+        for match in _ONE_KILLED.finditer(sentence):
+            if not _PERPETRATOR_NOUNS.search(match.group()):
+                found.append((match.start(), "killed", Count(min=1, max=1)))
+                break
     out: dict[str, Count] = {}
     for _, field, count in sorted(found, key=lambda item: item[0]):
         out.setdefault(field, count)

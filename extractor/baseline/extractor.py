@@ -60,6 +60,7 @@ class _Draft:
     town_country: str | None = None
     evidence: list[str] = field(default_factory=list)
     counts: dict[str, Count] = field(default_factory=dict)
+    headline_counts: dict[str, Count] = field(default_factory=dict)  # the headline's figures, when it was read
     perpetrators: dict[str, Perpetrator] = field(default_factory=dict)
     claims: list[Claim] = field(default_factory=list)
     primary: bool = False
@@ -85,6 +86,7 @@ class _Sentence:
     groups: list[tuple[str, Perpetrator]]
     town: tuple[str, str] | None = None  # (gazetteer name, country code) of the first town the sentence names
     act: bool = False
+    headline: bool = False  # the article's title, read as its first sentence (`headline`)
 
     @property
     def informative(self) -> bool:
@@ -149,11 +151,15 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
     written = published or time_of_writing(text)  # for the 60-day window only, never to resolve dates
     if published is None and is_retrospective(text):
         return [], Counter({"old-event: a retrospective": 1})  # an undated text that looks back: history, not news
+    context = article_countries(article.title, text)  # the countries it is about, most named (dateline double) first
+    filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
+    head = headline(article.title, text)
+    if head:  # the headline is read as the article's first sentence ("Strikes on drug boats kill 11")
+        text = f"{head}\n\n{text}"
+        filed = filed and filed + len(head) + 2
     spans = sentences(text)
     groups = find_groups(text)
-    filed = dateline_end(text)  # where the report was filed ("PANAMA CITY (PANAMA), ..."): no incident's place
     countries, in_title = [c for c in find_countries(text) if c[1] >= filed], find_countries(article.title)
-    context = article_countries(article.title, text)  # the countries it is about, most named (dateline double) first
     codes = sorted({code for code, _, _ in countries + in_title} | set(context))
     towns = [(place.location, place.country_code, s, e) for place, s, e in find_towns(text, context)]
     regions = [(name, code, s, e) for code in codes for name, s, e in find_regions(text, code) if s >= filed]
@@ -182,6 +188,7 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
             sentence_text, index, start, end, event, written, groups, regions, countries, towns
         )  # fmt: skip
         sentence.act = verdict.act
+        sentence.headline = bool(head) and index == 0
         if lexicon.CLAIM.search(sentence_text):
             if isinstance(current, _Draft) and (claim := _claim(sentence)):
                 current.claims.append(claim)
@@ -197,8 +204,10 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
             drafts.append(target)
         _attach(target, sentence)
         current = target
-    kept = [d for d in drafts if d.acts and (d.counts or d.date or d.perpetrators)]
+    kept = [d for d in drafts if d.acts and (d.counts or d.headline_counts or d.date or d.perpetrators)]
     kept = [part for draft in kept for part in _split_sites(draft)]
+    if len(kept) == 1:  # a headline's figure is the story's; with several incidents it is their total ("12 killed in attacks")
+        kept[0].counts = kept[0].headline_counts | kept[0].counts  # the body's own figure first
     if kept and not any(d.primary for d in kept):
         kept[0].primary = True
     for draft in kept:
@@ -207,6 +216,16 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
             or (context[0] if context else None) or title_country or draft.weak_country
         )  # fmt: skip
     return [_incident(draft) for draft in kept], set_aside
+
+
+def headline(title: str, text: str) -> str:
+    """The title, when it is a sentence of its own: several words, and not the opening of the text (a wire's first
+    line, MUC-4's truncated first sentence). Quotes from it are grounded (`pipeline.grounding`)."""
+    title = " ".join(title.split())
+    if len(title.split()) < 4:
+        return ""
+    opening = fold(" ".join(text[: len(title) + 400].split()))
+    return "" if fold(title)[:60] in opening else title
 
 
 def _read_sentence(text, index, start, end, event, published, groups, regions, countries, towns=()) -> _Sentence:
@@ -281,7 +300,7 @@ def _attach(draft: _Draft, sentence: _Sentence) -> None:
     draft.location = draft.location or sentence.location
     draft.town_country = draft.town_country or (sentence.town[1] if sentence.town else None)
     for name, count in sentence.counts.items():
-        draft.counts.setdefault(name, count)
+        (draft.headline_counts if sentence.headline else draft.counts).setdefault(name, count)
     rank = {"claimed": 0, "suspected": 1, "reported_as_fact": 2, "unknown": 3}
     for canonical, perpetrator in sentence.groups:
         known = draft.perpetrators.get(canonical)

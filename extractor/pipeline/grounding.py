@@ -8,9 +8,10 @@ from ..text.normalize import normalize_quote
 from ..text.spans import quote_in_text
 
 
-def ground(incidents: list[Incident], article_text: str) -> list[GroundedIncident]:
-    """Each incident with `grounded` (at least one quote found in the article) and its ungrounded quotes."""
-    normalized = normalize_quote(article_text)
+def ground(incidents: list[Incident], article_text: str, title: str = "") -> list[GroundedIncident]:
+    """Each incident with `grounded` (at least one quote found in the article, its headline included) and its
+    ungrounded quotes."""
+    normalized = normalize_quote(f"{title}\n\n{article_text}" if title else article_text)
     result = []
     for incident in incidents:
         missing = [q for q in incident.evidence if not quote_in_text(q, normalized)]

@@ -2,7 +2,8 @@
 
 The table's data is its owner's: the baseline extracts with its own lexicon, the scorer judges with the
 golden sets' aliases; both use this one logic. Short all-caps aliases ("IS", "PDF", "ADF") only match
-upper-case text, so "is" in prose is not the Islamic State.
+upper-case text, so "is" in prose is not the Islamic State; one that spells an English word ("IS") does not match
+in all-capitals text either (a wire or a MUC-4 message: "THE ARMY IS ..."), where every word is upper-case.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections.abc import Iterable, Mapping
 from .normalize import normalize_name
 from .phrases import PhraseMatcher, find_phrases, word_pattern
 
+# Acronyms that are also English words: in all-capitals text they are the word, not the group.
+_WORD_ACRONYMS = frozenset({"is", "it", "us", "as", "an", "or", "on", "at", "no", "so", "do", "to", "in", "of", "by",
+                            "we", "he", "me", "my", "up", "if", "go", "all", "and", "are", "was", "let", "one"})
 _SUFFIX = re.compile(r"\s+(?:militants?|jihadists?|fighters?|rebels?|insurgents?|group|members?|gunmen)$")
 
 
@@ -54,5 +58,12 @@ class AliasTable:
         for key, start, end in find_phrases(text, self._pattern):
             if key in self._acronyms and not text[start:end].isupper():
                 continue
+            if key in _WORD_ACRONYMS and not _has_lowercase(text, start, end):
+                continue  # "THE ARMY IS ...": all capitals around it, the word
             found.append((self._table[key], start, end))
         return found
+
+
+def _has_lowercase(text: str, start: int, end: int, around: int = 80) -> bool:
+    """Whether the text around a span has lower-case letters (it is not written in capitals throughout)."""
+    return any(c.islower() for c in text[max(0, start - around) : end + around])
