@@ -294,6 +294,7 @@ class Verdict:
     reason: str | None = None
 
 
+@functools.lru_cache(maxsize=4096)  # the baseline reads each sentence, the post-check its incidents' quotes again
 def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
     """Whether one sentence reports an act of violence, and the excluded context when it does not. A soft word
     ("attacked", "stormed", "fired on") is an act only with an armed actor in the sentence (`armed_group`: a

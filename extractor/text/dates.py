@@ -42,6 +42,10 @@ _DATE = re.compile(
     r"|(?P<shift>\b(?:a|one|the|two|three) days? (?:after|before|later|earlier)\b)",
     re.IGNORECASE,
 )
+# Every match of _DATE holds one of these (weekdays, "yesterday" and "days ago" hold "day"; month names their first
+# three letters): a sentence with none is skipped without running the pattern, which tries its alternatives at every
+# position. Casefolded, as IGNORECASE matching is.
+_DATE_WORDS = ("day", "night", "morning", "afternoon", "week", "month", "recent") + tuple(m for m in MONTHS if len(m) == 3)
 _REPORTING = re.compile(
     r"\b(?:said|says|told|announced|reported|stated|statement|claimed|added|posted|confirmed|declared|tweeted)\b",
     re.IGNORECASE,
@@ -76,6 +80,9 @@ def date_mentions(
     "a day after" the `anchor` (the date of the incident read so far) is one day later. Vague ("last week"): None.
     """
     out: list[tuple[str, dt.date | None, bool]] = []
+    folded = sentence.casefold()
+    if not any(word in folded for word in _DATE_WORDS):
+        return out
     shift = None
     for match in _DATE.finditer(sentence):
         text, date = match.group().strip(), None
