@@ -104,6 +104,18 @@ def test_backend_identity_and_result():
         ("the kidnapped leader was found dead", {"killed": (1, 1)}),
         ("a terrorist was killed", {"perpetrators_killed": (1, 1)}),
         ("gunmen killed the soldiers and fled", {}),
+        # a singular subject said to be killed, named or not (MUC-4 dev's murders)
+        ("MARTA LUZ LOPEZ, MANAGER OF EL ESPECTADOR, WAS KILLED BY GUNMEN", {"killed": (1, 1)}),
+        ("He was shot to death on Monday", {"killed": (1, 1)}),
+        ("The gunman was killed by police", {}),  # the subject is the attacker
+        ("Three policemen were killed", {"killed": (3, 3)}),
+        ("They protested the murder of a student", {"killed": (1, 1)}),
+        ("The murder of six Jesuits shocked the country", {}),  # a number: not one
+        # one victim who died of the attack, where the grammar says one
+        ("THE CANDIDATE HAS DIED FROM GUNSHOT WOUNDS", {"killed": (1, 1)}),
+        ("the judge died after he was shot near his office", {"killed": (1, 1)}),
+        ("He died of a heart attack in 2010", {}),
+        ("Several people died in the attack", {}),
     ],
 )
 def test_casualties(sentence, expected):

@@ -71,10 +71,28 @@ _PERSON = (
 )
 _ONE_KILLED = re.compile(
     rf"\b(?:the|a|an|one|another)\s+(?:[\w’'-]+\s+){{0,3}}?{_PERSON}\b[^.;]{{0,60}}?\b(?:was|has been|had been|is)\s+"
-    r"(?:\w+\s+)?(?:shot dead|killed|murdered|assassinated|slain|found dead|beheaded|executed|stabbed to death)\b|"
+    r"(?:\w+\s+)?(?:shot dead|shot to death|killed|murdered|assassinated|slain|found dead|beheaded|executed|stabbed to death)\b|"
     rf"\b(?:killed|killing|murdered|murdering|assassinated|assassinating|shot dead|shot and killed|beheaded)\s+"
     rf"(?:the|a|an)\s+(?:[\w’'-]+\s+){{0,3}}?{_PERSON}\b(?!\s*(?:s\b|and\b))|"
-    r"\bassassination of\b|\bwas found dead\b",
+    r"\b(?:assassination|murder) of\b(?!\s+(?:\d|two|three|four|five|six|seven|eight|nine|ten|dozens?|scores?|hundreds?|"
+    r"several|many|more|at least)\b)|\bwas found dead\b|"
+    # a singular subject ("X, the mayor of Y, was shot to death"): one victim, named or not (MUC-4 dev's murders)
+    r"\b(?:was|has been|had been)\s+(?:\w+\s+)?(?:shot to death|shot dead|shot and killed|killed|murdered|assassinated|"
+    r"slain|gunned down|stabbed to death|hacked to death|beaten to death|tortured to death|strangled|beheaded)\b",
+    re.IGNORECASE,
+)
+# One victim who died of an attack, where the grammar says one ("he died", "has died", "died after she was shot"),
+# in a sentence that names the violence (MUC-4 dev: "HAS DIED FROM GUNSHOT WOUNDS", "DIED 2 HOURS AFTER HAVING BEEN
+# SHOT"); "died" with a plural or unclear subject gives no count.
+_ONE_DIED = re.compile(
+    r"\b(?:he|she)\s+(?:later\s+|subsequently\s+|then\s+)?died\b|\bhas\s+died\b|"
+    r"\bdied\b[^.;]{0,60}?\b(?:after|when|because)\s+(?:he|she)\s+(?:was|had been)\b|"
+    r"\bdied\b[^.;]{0,60}?\bafter\s+(?:having\s+been|being)\s+(?:shot|stabbed|wounded|attacked|strafed|hit)\b",
+    re.IGNORECASE,
+)
+_VIOLENT_CAUSE = re.compile(
+    r"\b(?:shot|shots|gunshot|gunfire|bullets?|stabbed|(?<!heart )attack\w*|bomb\w*|explosion|blast|grenade|strafed|ambush\w*|"
+    r"wounds?|wounded|injuries|injured)\b",
     re.IGNORECASE,
 )
 _ATTEMPT = re.compile(r"\b(?:attempt(?:ed)?|tried|try|plot|survived|escaped|failed)\b", re.IGNORECASE)
@@ -119,9 +137,13 @@ def casualties(sentence: str) -> dict[str, Count]:
             found.append((match.start(), "killed", count))
     if not any(field == "killed" for _, field, _ in found) and not _ATTEMPT.search(sentence):
         for match in _ONE_KILLED.finditer(sentence):
-            if not _PERPETRATOR_NOUNS.search(match.group()):
+            subject = sentence[max(0, match.start() - 60) : match.start()] if match.group()[:1] in "wWhH" else ""
+            if not _PERPETRATOR_NOUNS.search(match.group()) and not _PERPETRATOR_NOUNS.search(subject):
                 found.append((match.start(), "killed", Count(min=1, max=1)))
                 break
+        else:
+            if (died := _ONE_DIED.search(sentence)) and _VIOLENT_CAUSE.search(sentence):
+                found.append((died.start(), "killed", Count(min=1, max=1)))
     out: dict[str, Count] = {}
     for _, field, count in sorted(found, key=lambda item: item[0]):
         out.setdefault(field, count)

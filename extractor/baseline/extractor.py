@@ -418,6 +418,7 @@ def _summary(draft: _Draft, region: str | None, country: str | None) -> str:
 def _incident(draft: _Draft) -> Incident:
     """The validated Incident of a finished draft."""
     joined = " ".join(draft.evidence)
+    headlines = {s.text for s in draft.read if s.headline}  # a headline quote has no place in the text: last
     suicide = bool(words.SUICIDE.search(joined))
     attack = "suicide_attack" if suicide else next((k for k, p in words.ATTACK_TYPES if p.search(joined)), "unknown")
     country = country_name(draft.country) if draft.country else None
@@ -439,6 +440,6 @@ def _incident(draft: _Draft) -> Incident:
         perpetrators_killed=draft.counts.get("perpetrators_killed"),
         kidnapped=draft.counts.get("kidnapped"),
         claims=draft.claims,
-        evidence=draft.evidence,
+        evidence=sorted(draft.evidence, key=lambda quote: quote in headlines),  # the body's sentences first
         primary=draft.primary,
     )
