@@ -242,3 +242,32 @@ def test_places_come_from_the_gazetteer():
     assert [c for c, _, _ in find_countries(text)] == ["NG"]
     assert [r for r, _, _ in find_regions(text, "NG")] == ["Borno"]
     assert find_location(text) == "Konduga"
+
+
+@pytest.mark.parametrize(
+    ("responsibility", "attribution"),
+    [
+        ("The FMLN guerrillas are being held responsible for this incident.", "suspected"),
+        ("Guerrillas of the Tupac Amaru Revolutionary Movement have claimed credit for the act.", "claimed"),
+    ],
+)
+def test_a_later_responsibility_sentence_names_the_perpetrator(responsibility, attribution):
+    article = Article(
+        id="r",
+        title="Bomb in San Salvador",
+        published=dt.datetime(1989, 2, 8, tzinfo=dt.timezone.utc),
+        text=f"A bomb exploded today in a restaurant in San Salvador, killing two people.\n\n{responsibility}",
+    )
+    (incident,) = extract_incidents(article)
+    assert [(p.attribution) for p in incident.perpetrators] == [attribution]
+
+
+def test_a_responsibility_sentence_before_any_incident_names_no_one():
+    article = Article(
+        id="r0",
+        title="Statement",
+        published=dt.datetime(1989, 2, 8, tzinfo=dt.timezone.utc),
+        text="The government blamed the FMLN for the unrest.\n\nA bomb exploded today in San Salvador, killing two people.",
+    )
+    (incident,) = extract_incidents(article)
+    assert incident.perpetrators == []

@@ -15,7 +15,7 @@ _MONTH_ONLY = re.compile(
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 _HISTORICAL = re.compile(
     r"\b(?:since|over the past|in the past|past (?:year|decade|month)s?|last year|years? ago|for years|"
-    r"(?<!to )(?:has|have)\s+(?:since\s+)?(?:killed|claimed)|insurgency|regularly|frequent(?:ly)?|routinely|often|almost daily|"
+    r"(?<!to )(?:has|have)\s+(?:since\s+)?(?:killed|claimed(?!\s+(?:responsibility|credit)))|insurgency|regularly|frequent(?:ly)?|routinely|often|almost daily|"
     r"series of|spate of|string of|wave of|separate attacks|several attacks)\b",
     re.IGNORECASE,
 )

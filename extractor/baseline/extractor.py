@@ -170,6 +170,8 @@ def _read_article(article: Article) -> tuple[list[Incident], Counter[str]]:
     for index, (start, end) in enumerate(spans):
         sentence_text = text[start:end]
         if not words.VIOLENCE.search(sentence_text):
+            if isinstance(current, _Draft) and lexicon.RESPONSIBLE.search(sentence_text):
+                _blame(current, _read_sentence(sentence_text, index, start, end, None, written, groups, (), ()))
             continue
         anchor = current.date if isinstance(current, _Draft) else None
         dates = [d for d in date_mentions(sentence_text, published, anchor) if d[2]]
@@ -350,6 +352,14 @@ def _split_sites(draft: _Draft) -> list[_Draft]:
         part.read = ordered
         parts.append(part)
     return parts
+
+
+def _blame(draft: _Draft, sentence: _Sentence) -> None:
+    """The groups a responsibility sentence names, given to the incident it follows: claimed when the group claims
+    it, suspected when others hold it responsible."""
+    attribution = "claimed" if lexicon.CLAIMED.search(sentence.text) else "suspected"
+    for canonical, perpetrator in sentence.groups:
+        draft.perpetrators.setdefault(canonical, Perpetrator(name=perpetrator.name, attribution=attribution))
 
 
 def _claim(sentence: _Sentence) -> Claim | None:

@@ -79,7 +79,14 @@ TARGETS: list[tuple[str, re.Pattern[str]]] = [
 ]
 SUSPECTED = re.compile(r"\b(?:suspected|alleged|suspect|blamed|accused|believed to be)\b", re.IGNORECASE)
 CLAIMED = re.compile(
-    r"\bclaim(?:ed|s|ing)? (?:responsibility|the attack|an? (?:attack|operation))|\bresponsibility was claimed",
+    r"\bclaim(?:ed|s|ing)? (?:responsibility|credit|the attack|an? (?:attack|operation))|\bresponsibility was claimed",
+    re.IGNORECASE,
+)
+# A sentence that gives the act to a group without a violence word of its own ("for which the FMLN guerrillas are
+# being held responsible", "the MRTA claimed credit for the terrorist act"): the group is the current incident's.
+RESPONSIBLE = re.compile(
+    r"\bclaim(?:ed|s|ing)?\s+(?:responsibility|credit)\b|\bresponsibility was claimed\b|"
+    r"\b(?:held|hold|holds|holding)\s+(?:\w+\s+)?responsible\b|\b(?:blamed?|blaming)\b|\battributed\s+to\b",
     re.IGNORECASE,
 )
 CLAIM = re.compile(
