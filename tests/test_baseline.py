@@ -11,6 +11,7 @@ from extractor.baseline import BaselineBackend, extract_incidents
 from extractor.baseline.casualties import casualties
 from extractor.baseline.groups import find_groups, group_aliases
 from extractor.baseline.lexicon import find_location
+from extractor.codebook.words import ATTACK_TYPES
 from extractor.feeds import load_feed
 from extractor.models import Article, Count, Extraction
 from extractor.text.dates import date_mentions
@@ -116,6 +117,8 @@ def test_backend_identity_and_result():
         ("the judge died after he was shot near his office", {"killed": (1, 1)}),
         ("He died of a heart attack in 2010", {}),
         ("Several people died in the attack", {}),
+        # "the dead" is a noun, and a count never reaches across "where"
+        ('"We reached a point where the dead were considered fortunate," says one woman', {}),
     ],
 )
 def test_casualties(sentence, expected):
@@ -271,3 +274,16 @@ def test_a_responsibility_sentence_before_any_incident_names_no_one():
     )
     (incident,) = extract_incidents(article)
     assert incident.perpetrators == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("The U.S. military carried out strikes on three boats, killing 11 people", "air_or_drone_strike"),
+        ("Pentagon conducts strikes on three more alleged drug boats", "air_or_drone_strike"),
+        ("Lethal strikes hit the camp", "air_or_drone_strike"),
+        ("Workers went on strike and gunmen shot a guard", "armed_assault"),  # a labour strike is no attack type
+    ],
+)
+def test_military_strikes_are_air_or_drone_strikes(sentence, kind):
+    assert next(k for k, pattern in ATTACK_TYPES if pattern.search(sentence)) == kind

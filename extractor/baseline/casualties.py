@@ -28,11 +28,11 @@ _VERB = {
     "abducted": "kidnapped",
     "abducting": "kidnapped",
 }
-_NOT_BETWEEN = r"(?!(?:and|or|but|who|which|that|by|in|on|at|after|as|while|with|of|killed|wounded|injured)\b)"
+_NOT_BETWEEN = r"(?!(?:and|or|but|who|which|that|where|by|in|on|at|after|as|while|with|of|killed|wounded|injured)\b)"
 _NUMBER_FIRST = re.compile(
     rf"(?<![\w-])(?P<count>{COUNT})\s+(?P<noun>(?:{_NOT_BETWEEN}[\w’'-]+\s+){{0,4}}?)"
     r"(?:(?:were|was|have been|has been|had been|are|is|reportedly|also|been|later)\s+)*"
-    r"(?P<verb>killed|dead|died|wounded|injured|hurt|kidnapped|abducted)\b",
+    r"(?<!\bthe )(?P<verb>killed|dead|died|wounded|injured|hurt|kidnapped|abducted)\b",  # "the dead": a noun
     re.IGNORECASE,
 )
 _VERB_FIRST = re.compile(

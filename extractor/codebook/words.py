@@ -23,7 +23,13 @@ SUICIDE = family(
 ATTACK_TYPES: list[tuple[str, re.Pattern[str]]] = [
     (
         "air_or_drone_strike",
-        family(r"(?:air|drone)\s?strikes?|airstrikes?|drones?|warplanes?|helicopter gunships?|aerial bombardment"),
+        family(
+            r"(?:air|drone)\s?strikes?|airstrikes?|drones?|warplanes?|helicopter gunships?|aerial bombardment|"
+            # a military strike, not a labour one: "carried out strikes on three boats", "lethal strikes"
+            r"(?:carr(?:y|ies|ied|ying) out|conduct(?:s|ed|ing)?|launch(?:es|ed|ing)?|order(?:s|ed)?)\s+(?:\w+\s+){0,2}?strikes?|(?:military|lethal|kinetic|precision|"
+            r"naval|missile)\s+strikes?|strikes?\s+(?:on|against)\s+(?:\w+\s+){0,3}?(?:boats?|vessels?|ships?|targets?|"
+            r"positions?|bases?|camps?|hideouts?)"
+        ),
     ),
     (
         "bombing",
