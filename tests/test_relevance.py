@@ -59,6 +59,10 @@ def article(text: str, title: str = "News") -> Article:
         ("The ministry denied accusations that its agents had killed the dissident.", False, "allegation"),
         ("Rebels killed the mayor in an ambush three decades ago.", False, "old event"),
         ("The group has killed 300 soldiers to date.", False, "aggregate"),
+        ("In the last 3 years, 1,300 policemen have been killed.", False, "aggregate"),
+        # a question asks, it reports nothing (`question`); a quoted question inside a report is still a report
+        ("How many rebels have died in this offensive?", False, "question"),
+        ('"Who killed my son?" she asked after gunmen killed him on Monday.', True, None),
         ("The bombing was the deadliest attack to date on the capital, killing 12.", True, None),  # a ranking
         # an act named only as the cause of something else (`other`)
         ("As of Tuesday, following the killing of the activist, the letter has 450 signatories.", False,

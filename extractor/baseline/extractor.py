@@ -124,6 +124,7 @@ FAMILIES = {
     "legal proceedings": "trial", "natural death": "natural-death", "allegation": "allegation",
     "old event": "old-event", "threat or hypothesis": "policy", "aggregate": "aggregate",
     "disaster or accident": "accident", "named as a cause": "other: named as a cause",
+    "question": "question",
 }  # fmt: skip
 
 

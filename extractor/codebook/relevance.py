@@ -70,7 +70,8 @@ _AGGREGATE = re.compile(
     r"\b(?:(?:killed|kill|killing|deaths? of|died|dead)\W+(?:\w+\W+){0,2}(?:tens of |hundreds of )?thousands|"
     r"(?:tens of |hundreds of )?thousands\W+(?:\w+\W+){0,3}(?:killed|dead|died|deaths)|a total of|in total|so far this year|"
     r"this year alone|to date|cumulative|every year|each year|annually|per year|"
-    r"death toll (?:since|in the war|of the war)|over the (?:past|last) "
+    r"death toll (?:since|in the war|of the war)|in the (?:past|last) (?:\w+ )?(?:weeks|months|years|decades)|"
+    r"over the (?:past|last) "
     r"(?:\w+ )?(?:days|weeks|months|years|decades?)|up to [\d,]{4,}|(?:more|over) than [\d,]{4,}|"
     r"between [\d,]+ and [\d,]+ (?:\w+ ){0,3}(?:were )?killed|from \d{1,2} \w+ (?:\d{4} )?to \d{1,2} \w+|"
     # deaths over a period of unrest ("ten people died in the recent protests"), no act of their own
@@ -309,6 +310,8 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
         return Verdict(False, "no violence word")
     if not act_words(_CAUSE.sub(" ", words)):
         return Verdict(False, "named as a cause")
+    if sentence.rstrip(" \"”’')]").endswith("?"):
+        return Verdict(False, "question")  # "how many rebels have died in this offensive?" asks, reports nothing
     if _LEGAL.search(sentence):
         return Verdict(False, "legal proceedings")
     if _NATURAL_DEATH.search(sentence) and not _ATTACK_WORD.search(sentence):
@@ -333,7 +336,8 @@ def sentence_verdict(sentence: str, armed_group: bool = False) -> Verdict:
 _ALWAYS_SEND = re.compile(r"\b(?:sabotag\w*|dynamit\w*|arson\w*|terroris\w*)\b", re.IGNORECASE)
 # Contexts that still send an article to the model (it may code a threat or a past act the rules exclude).
 _SEND_CONTEXTS = (
-    None, "threat or hypothesis", "legal proceedings", "aggregate", "allegation", "old event", "named as a cause"
+    None, "threat or hypothesis", "legal proceedings", "aggregate", "allegation", "old event", "named as a cause",
+    "question",
 )
 
 
