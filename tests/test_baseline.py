@@ -287,3 +287,17 @@ def test_a_responsibility_sentence_before_any_incident_names_no_one():
 )
 def test_military_strikes_are_air_or_drone_strikes(sentence, kind):
     assert next(k for k, pattern in ATTACK_TYPES if pattern.search(sentence)) == kind
+
+
+def test_a_sentence_that_dates_the_act_redates_it_instead_of_starting_another():
+    article = Article(
+        id="k",
+        title="Peasants kidnapped",
+        published=dt.datetime(1990, 1, 3, tzinfo=dt.timezone.utc),
+        text=(
+            "The army reported today that about 50 peasants have been kidnapped by the FMLN in San Miguel.\n\n"
+            "According to the garrison, the mass kidnapping took place on 30 December in San Luis de la Reina."
+        ),
+    )
+    (incident,) = extract_incidents(article)
+    assert incident.date == "1989-12-30"

@@ -39,6 +39,13 @@ WINDOW_CHARS = 24000
 MAX_WINDOWS = 8
 _SINK = object()
 _BACK_REFERENCE = re.compile(r"\bthe (?:attack|assault|strike|bombing|blast|ambush|raid|explosion)\b", re.IGNORECASE)
+# A sentence that dates the act just described ("the mass kidnapping took place on 30 December"): its date is that
+# incident's, not a new one's.
+_REDATES = re.compile(
+    r"\b(?:the|this|that)\s+(?:\w+\s+)?(?:attack|assault|kidnapping|abduction|massacre|bombing|blast|explosion|ambush|"
+    r"raid|murder|killing|assassination|incident|shooting)\s+(?:\w+\s+)?(?:took place|occurred|happened)\b",
+    re.IGNORECASE,
+)
 _NOT_A_TARGET = re.compile(
     r"^\W*(?:spokes\w+|source|said|says|told|statement|chief|official|called|announced|added)\b", re.IGNORECASE
 )
@@ -274,6 +281,8 @@ def _choose(drafts: list[_Draft], current: Any, sentence: _Sentence) -> _Draft |
     def fits(draft: _Draft) -> bool:
         return sentence.region is None or draft.region is None or draft.region == sentence.region
 
+    if sentence.date and isinstance(current, _Draft) and _REDATES.search(sentence.text):
+        return current
     if sentence.date:
         date = sentence.date[1]
         same = [d for d in drafts if d.dated and d.date == date and date is not None and fits(d)]
@@ -293,7 +302,7 @@ def _choose(drafts: list[_Draft], current: Any, sentence: _Sentence) -> _Draft |
 
 def _attach(draft: _Draft, sentence: _Sentence) -> None:
     """Fill what the incident still lacks from one sentence."""
-    if sentence.date and not draft.dated:
+    if sentence.date and (not draft.dated or _REDATES.search(sentence.text)):
         draft.date_text, draft.date = sentence.date
         draft.dated = True
     draft.country = draft.country or sentence.country
