@@ -295,7 +295,7 @@ def test_a_sentence_that_dates_the_act_redates_it_instead_of_starting_another():
         title="Peasants kidnapped",
         published=dt.datetime(1990, 1, 3, tzinfo=dt.timezone.utc),
         text=(
-            "The army reported today that about 50 peasants have been kidnapped by the FMLN in San Miguel.\n\n"
+            "FMLN guerrillas kidnapped about 50 peasants in San Miguel yesterday.\n\n"
             "According to the garrison, the mass kidnapping took place on 30 December in San Luis de la Reina."
         ),
     )
