@@ -4,8 +4,8 @@
 
 Writes `articles.jsonl` (the sample's messages, for `extract run`) and `labels.jsonl` (their gold labels under
 today's key mapping, for `extract score --golden` and `extract compare --golden`). The sample is the one `extract
-bench muc4 DIR --sample N --seed S` draws (`evaluation.muc4.stratified_sample`). Development splits only: a test
-split is scored once, whole, with `extract bench muc4`.
+bench muc4 DIR --sample N --seed S` draws (`evaluation.muc4.stratified_sample`). Samples are for development splits;
+of a test split write only the whole split (`--sample` its size), to compare two runs made on it once, never to choose.
 """
 
 from __future__ import annotations
