@@ -301,3 +301,17 @@ def test_a_sentence_that_dates_the_act_redates_it_instead_of_starting_another():
     )
     (incident,) = extract_incidents(article)
     assert incident.date == "1989-12-30"
+
+
+def test_a_round_up_with_a_toll_in_each_town_gives_an_incident_per_town():
+    article = Article(
+        id="roundup",
+        title="Attacks across Iraq",
+        published=dt.datetime(2013, 5, 20, tzinfo=dt.timezone.utc),
+        text=(
+            "A car bomb exploded in Kirkuk on Monday, killing 12 people, police said.\n\n"
+            "In Mosul, a roadside bomb killed three soldiers."
+        ),
+    )
+    incidents = extract_incidents(article)
+    assert [(i.location, i.killed.min) for i in incidents] == [("Kirkuk", 12), ("Mosul", 3)]

@@ -294,10 +294,19 @@ def _choose(drafts: list[_Draft], current: Any, sentence: _Sentence) -> _Draft |
         return _Draft(order=len(drafts))
     if current is _SINK:
         return drafts[-1] if drafts and _BACK_REFERENCE.search(sentence.text) else None
-    if current is not None and fits(current):
+    if current is not None and fits(current) and not _elsewhere(current, sentence):
         return current
     same_place = [d for d in drafts if d.region and d.region == sentence.region]
     return same_place[0] if same_place else _Draft(order=len(drafts))
+
+
+def _elsewhere(draft: _Draft, sentence: _Sentence) -> bool:
+    """A second act with its own toll in another town than the incident's (a round-up: "a car bomb in Sadr City
+    killed 12 ... in Tarmiyah, a bomb hurt nine"): another incident (the codebook's rule 3)."""
+    return bool(
+        sentence.act and sentence.counts and draft.counts and draft.location and sentence.location
+        and fold(sentence.location) != fold(draft.location)
+    )
 
 
 def _attach(draft: _Draft, sentence: _Sentence) -> None:
